@@ -1,0 +1,226 @@
+"""The project's fonts: which file draws which text, what it can draw, and how the files are made.
+
+Every font lives in ``assets/fonts/``: OFL subsets of Noto Sans CJK and Noto Serif CJK, renamed as the
+OFL asks (a subset is a Modified Version). Traditional text is drawn with the TC faces and Simplified
+text with the SC faces, because 27 of the campaign's characters have different glyph shapes in each.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from generators.script import SCRIPTS, Script, to_hans
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+
+#: The family name the subsets carry instead of "Noto" (a trademark) and "Source" (the OFL Reserved
+#: Font Name).
+FAMILY = "Quality Month"
+
+
+@dataclass(frozen=True)
+class Face:
+    """One subset font file: a style (sans or serif), a weight and a script."""
+
+    style: Literal["sans", "serif"]
+    weight: Literal["regular", "bold"]
+    script: Script
+
+    @property
+    def region(self) -> str:
+        return "TC" if self.script == "hant" else "SC"
+
+    @property
+    def family(self) -> str:
+        return f"{FAMILY} {self.style.capitalize()} {self.region}"
+
+    @property
+    def filename(self) -> str:
+        return f"QualityMonth{self.style.capitalize()}{self.region}-{self.weight.capitalize()}.otf"
+
+    @property
+    def path(self) -> Path:
+        return FONT_DIR / self.filename
+
+    @property
+    def source_file(self) -> str:
+        """The Debian ``fonts-noto-cjk`` collection this face is cut from."""
+        return f"Noto{self.style.capitalize()}CJK-{self.weight.capitalize()}.ttc"
+
+    @property
+    def source_index(self) -> int:
+        """Face index inside the collection: 2 is SC and 3 is TC (0 JP, 1 KR, 4 HK)."""
+        return 3 if self.script == "hant" else 2
+
+
+#: Bold sans for headlines, regular sans for body text, bold serif for formal headlines.
+FACES: tuple[Face, ...] = tuple(
+    Face(style, weight, script)
+    for script in SCRIPTS
+    for style, weight in (("sans", "bold"), ("sans", "regular"), ("serif", "bold"))
+)
+
+
+def face(style: str, weight: str, script: Script) -> Face:
+    """The face for a style, weight and script; ``KeyError`` if the project has none."""
+    for candidate in FACES:
+        if (candidate.style, candidate.weight, candidate.script) == (style, weight, script):
+            return candidate
+    raise KeyError(f"no {style} {weight} face for script {script!r}")
+
+
+@functools.cache
+def _cmap(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def missing_characters(text: str, faces: Iterable[Face] = FACES) -> str:
+    """The characters of ``text`` that at least one of ``faces`` cannot draw, each once, in order.
+
+    White space and line breaks are not drawn as glyphs, so they never count as missing.
+    """
+    cmaps = [_cmap(f.path) for f in faces]
+    seen: dict[str, None] = {}
+    for char in text:
+        if char.isspace() or char in seen:
+            continue
+        if any(ord(char) not in cmap for cmap in cmaps):
+            seen[char] = None
+    return "".join(seen)
+
+
+# --- building the subsets ------------------------------------------------------------------------
+
+
+def _decode_range(codec: str, leads: range, trails: range) -> Iterator[str]:
+    for lead in leads:
+        for trail in trails:
+            try:
+                yield codecs.decode(bytes((lead, trail)), codec)
+            except UnicodeDecodeError:
+                continue
+
+
+def _big5_level1() -> Iterator[str]:
+    trails = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
+    for char in _decode_range("big5", range(0xA4, 0xC7), trails):
+        if "\u4e00" <= char <= "\u9fff" and char.encode("big5") <= b"\xc6\x7e":
+            yield char
+
+
+def common_characters(script: Script) -> str:
+    """The common set a face of ``script`` carries beyond the data's own characters.
+
+    ASCII, CJK punctuation and full-width forms for both. Traditional faces add Big5 level 1
+    (A440-C67E, 5,401 common Traditional characters); Simplified faces add GB2312 level 1 (rows 16-55,
+    3,755 common Simplified characters) and the OpenCC ``t2s`` forms of Big5 level 1, so that any
+    common Traditional text still draws once converted. Both sets come from Python's own codecs.
+    """
+    chars: set[str] = {chr(c) for c in range(0x20, 0x7F)}
+    chars.update(chr(c) for c in range(0x3000, 0x3040))  # CJK symbols and punctuation
+    chars.update(chr(c) for c in range(0xFF01, 0xFF5F))  # full-width forms
+    chars.update("·—…‘’“”•※")
+    traditional = "".join(_big5_level1())
+    if script == "hant":
+        chars.update(traditional)
+    else:
+        chars.update(_decode_range("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)))
+        chars.update(to_hans(traditional))
+    return "".join(sorted(chars))
+
+
+def build_subset(face: Face, source_dir: Path, text: str, out_dir: Path) -> Path:
+    """Cut ``face`` from its Noto collection in ``source_dir`` down to ``text``, renamed; return the file.
+
+    Layout features (``vert``, ``vrt2``, ``locl``) and the licence strings survive; hinting does not,
+    since posters are drawn at large sizes.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.hinting = False
+    options.desubroutinize = False
+    options.notdef_outline = True
+    font = TTFont(source_dir / face.source_file, fontNumber=face.source_index, lazy=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    _rename(font, face)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / face.filename
+    tmp = out.with_suffix(".tmp")
+    font.save(tmp, reorderTables=True)
+    tmp.replace(out)
+    return out
+
+
+def _rename(font: object, face: Face) -> None:
+    """Give a subset a name free of "Noto" and "Source", as the OFL asks of a Modified Version."""
+    from fontTools.ttLib import TTFont
+
+    assert isinstance(font, TTFont)
+    weight = face.weight.capitalize()
+    postscript = f"QualityMonth{face.style.capitalize()}{face.region}-{weight}"
+    version = font["name"].getDebugName(5) or "Version 1.000"
+    names = {
+        1: face.family if weight in ("Regular", "Bold") else f"{face.family} {weight}",
+        2: weight,
+        3: f"{version.removeprefix('Version ')};{postscript}",
+        4: f"{face.family} {weight}",
+        6: postscript,
+        7: "",
+        11: "",
+        16: face.family,
+        17: weight,
+    }
+    table = font["name"]
+    table.names = [r for r in table.names if r.nameID not in names and r.nameID not in (18, 19)]
+    for name_id, value in names.items():
+        if value:
+            table.setName(value, name_id, 3, 1, 0x409)
+            table.setName(value, name_id, 1, 0, 0)
+    description = (
+        f"{face.family} {weight} is a subset of Noto {face.style.capitalize()} CJK {face.region}, "
+        "modified for the quality-month project under the SIL Open Font License 1.1."
+    )
+    table.setName(description, 10, 3, 1, 0x409)
+    cff = font["CFF "].cff
+    cff.fontNames = [postscript]
+    top = cff.topDictIndex[0]
+    for key in ("FullName", "FamilyName"):
+        if hasattr(top, key):
+            setattr(top, key, f"{face.family} {weight}" if key == "FullName" else face.family)
+    # A fixed modification time keeps the files byte-identical from one build to the next.
+    font["head"].modified = font["head"].created
+
+
+def data_characters(data_dir: Path, script: Script) -> str:
+    """Every character of the TOML files under ``data_dir``, as they read in ``script``."""
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(data_dir.rglob("*.toml")))
+    return text if script == "hant" else to_hans(text)
+
+
+def build_fonts(source_dir: Path, data_dir: Path, out_dir: Path = FONT_DIR) -> list[Path]:
+    """Rebuild every face from Debian's ``fonts-noto-cjk`` in ``source_dir``; return the files written.
+
+    Each face carries the data's characters in its script plus ``common_characters(script)``.
+    """
+    written = []
+    for script in SCRIPTS:
+        text = common_characters(script) + data_characters(data_dir, script)
+        for candidate in FACES:
+            if candidate.script == script:
+                written.append(build_subset(candidate, source_dir, text, out_dir))
+    return written

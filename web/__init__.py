@@ -1,0 +1,37 @@
+"""The web app: one Flask app factory, one blueprint per job."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from generators.loader import load_current
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. The data is loaded and checked here: a broken data folder stops start-up.
+
+    Configuration: ``DATA_DIR`` (default the repository's ``data/``); the instance folder holds local
+    state.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    app.extensions["campaign"] = load_current(Path(app.config["DATA_DIR"]))
+
+    from web import api, errors
+
+    errors.init_app(app)
+    api.init_app(app)
+    return app

@@ -1,0 +1,77 @@
+"""The JSON routes: ``/healthz`` and ``/activities.json``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, request
+
+from generators.catalog import Selection, activities_document
+from generators.model import Campaign
+
+bp = Blueprint("api", __name__)
+
+_FILTERS = ("organizer", "organizer_kind", "kind", "date")
+
+
+def campaign() -> Campaign:
+    loaded: Campaign = current_app.extensions["campaign"]
+    return loaded
+
+
+def json_response(document: Any, max_age: int = 300) -> Response:
+    """A JSON document with a strong ETag, answered 304 when the client already has it."""
+    body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+    response = Response(body, mimetype="application/json")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    return response.make_conditional(request)
+
+
+def selection_from_query() -> Selection:
+    """The filters of the query string; 400 for a malformed or unknown one."""
+    unknown = sorted(set(request.args) - set(_FILTERS))
+    if unknown:
+        abort(400, f"unknown query parameter {unknown[0]!r} (the filters are: {', '.join(_FILTERS)})")
+    values: dict[str, Any] = {}
+    for name in _FILTERS:
+        given = request.args.getlist(name)
+        if len(given) > 1:
+            abort(400, f"{name!r} is given {len(given)} times; give it once")
+        if given:
+            values[name] = given[0]
+    day = None
+    if "date" in values:
+        try:
+            day = dt.date.fromisoformat(values["date"])
+        except ValueError:
+            abort(400, f"date {values['date']!r} is not a date (YYYY-MM-DD)")
+    selection = Selection(values.get("organizer"), values.get("organizer_kind"), values.get("kind"), day)
+    problems = selection.problems(campaign())
+    if problems:
+        abort(400, "; ".join(problems))
+    return selection
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    loaded = campaign()
+    document = {"status": "ok", "campaign": loaded.id, "activities": len(loaded.activities)}
+    response = json_response(document, max_age=0)
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/activities.json")
+def activities() -> Response:
+    loaded = campaign()
+    selection = selection_from_query()
+    return json_response(activities_document(loaded, selection.select(loaded)))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
