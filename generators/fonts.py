@@ -60,9 +60,9 @@ class Face:
 
 #: Bold sans for headlines, regular sans for body text, bold serif for formal headlines.
 FACES: tuple[Face, ...] = tuple(
-    Face(style, weight, script)
+    face
     for script in SCRIPTS
-    for style, weight in (("sans", "bold"), ("sans", "regular"), ("serif", "bold"))
+    for face in (Face("sans", "bold", script), Face("sans", "regular", script), Face("serif", "bold", script))
 )
 
 
@@ -100,7 +100,8 @@ def missing_characters(text: str, faces: Iterable[Face] = FACES) -> str:
 # --- building the subsets ------------------------------------------------------------------------
 
 
-def _decode_range(codec: str, leads: range, trails: range) -> Iterator[str]:
+def _decode_range(codec: str, leads: Iterable[int], trails: Iterable[int]) -> Iterator[str]:
+    trails = list(trails)
     for lead in leads:
         for trail in trails:
             try:
@@ -116,44 +117,55 @@ def _big5_level1() -> Iterator[str]:
             yield char
 
 
-def common_characters(script: Script) -> str:
-    """The common set a face of ``script`` carries beyond the data's own characters.
+def common_characters() -> str:
+    """The common set every face carries beyond the data's own characters.
 
-    ASCII, CJK punctuation and full-width forms for both. Traditional faces add Big5 level 1
-    (A440-C67E, 5,401 common Traditional characters); Simplified faces add GB2312 level 1 (rows 16-55,
-    3,755 common Simplified characters) and the OpenCC ``t2s`` forms of Big5 level 1, so that any
-    common Traditional text still draws once converted. Both sets come from Python's own codecs.
+    ASCII, CJK punctuation and full-width forms; GB2312 level 1 (rows 16-55: 3,755 common Simplified
+    characters); Big5 level 1 (A440-C67E: 5,401 common Traditional characters) and their OpenCC ``t2s``
+    forms, so that common Traditional text still draws once converted. All from Python's own codecs.
     """
     chars: set[str] = {chr(c) for c in range(0x20, 0x7F)}
     chars.update(chr(c) for c in range(0x3000, 0x3040))  # CJK symbols and punctuation
     chars.update(chr(c) for c in range(0xFF01, 0xFF5F))  # full-width forms
     chars.update("·—…‘’“”•※")
+    chars.update(_decode_range("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)))
     traditional = "".join(_big5_level1())
-    if script == "hant":
-        chars.update(traditional)
-    else:
-        chars.update(_decode_range("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)))
-        chars.update(to_hans(traditional))
+    chars.update(traditional)
+    # A few t2s forms are rare characters outside the BMP that Noto CJK does not draw either.
+    chars.update(c for c in to_hans(traditional) if c <= "\uffff")
     return "".join(sorted(chars))
+
+
+#: OpenType features kept in the subsets: what horizontal and vertical Chinese layout uses.
+LAYOUT_FEATURES = (
+    "ccmp", "locl", "liga", "calt", "kern", "mark", "mkmk",
+    "vert", "vrt2", "vkrn", "palt", "vpal", "halt", "vhal",
+)  # fmt: skip
 
 
 def build_subset(face: Face, source_dir: Path, text: str, out_dir: Path) -> Path:
     """Cut ``face`` from its Noto collection in ``source_dir`` down to ``text``, renamed; return the file.
 
-    Layout features (``vert``, ``vrt2``, ``locl``) and the licence strings survive; hinting does not,
-    since posters are drawn at large sizes.
+    The layout features Chinese text needs (``LAYOUT_FEATURES``: vertical forms, locale forms,
+    proportional punctuation, kerning) and the licence strings survive. Alternates for Japanese
+    editions, ruby and widths do not (they double the glyph count), nor does hinting, since posters are
+    drawn large.
     """
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
     options = subset.Options()
-    options.layout_features = ["*"]
+    options.layout_features = list(LAYOUT_FEATURES)
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.hinting = False
     options.desubroutinize = False
     options.notdef_outline = True
     font = TTFont(source_dir / face.source_file, fontNumber=face.source_index, lazy=False)
+    # Variation sequences (cmap format 14) would keep thousands of ideographic variant glyphs that no
+    # text of ours selects.
+    font["cmap"].tables = [table for table in font["cmap"].tables if table.format != 14]
+    _keep_language_systems(font, _LANGUAGE_SYSTEMS[face.script])
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
     subsetter.subset(font)
@@ -164,6 +176,25 @@ def build_subset(face: Face, source_dir: Path, text: str, out_dir: Path) -> Path
     font.save(tmp, reorderTables=True)
     tmp.replace(out)
     return out
+
+
+#: OpenType language systems kept per script. The others' ``locl`` lookups map some 3,800 glyphs each
+#: to Japanese, Korean, Hong Kong or other-script shapes that this project never draws.
+_LANGUAGE_SYSTEMS: dict[Script, frozenset[str]] = {
+    "hant": frozenset({"ZHT ", "ZHTM"}),
+    "hans": frozenset({"ZHS "}),
+}
+
+
+def _keep_language_systems(font: object, keep: frozenset[str]) -> None:
+    for tag in ("GSUB", "GPOS"):
+        if tag not in font:  # type: ignore[operator]
+            continue
+        table = font[tag].table  # type: ignore[index]
+        for record in table.ScriptList.ScriptRecord:
+            script = record.Script
+            script.LangSysRecord = [r for r in script.LangSysRecord if r.LangSysTag in keep]
+            script.LangSysCount = len(script.LangSysRecord)
 
 
 def _rename(font: object, face: Face) -> None:
@@ -215,12 +246,13 @@ def data_characters(data_dir: Path, script: Script) -> str:
 def build_fonts(source_dir: Path, data_dir: Path, out_dir: Path = FONT_DIR) -> list[Path]:
     """Rebuild every face from Debian's ``fonts-noto-cjk`` in ``source_dir``; return the files written.
 
-    Each face carries the data's characters in its script plus ``common_characters(script)``.
+    Each face carries ``common_characters()`` and the data's characters in its script. Faces are cut in
+    parallel, one per core: a face takes up to a minute.
     """
-    written = []
-    for script in SCRIPTS:
-        text = common_characters(script) + data_characters(data_dir, script)
-        for candidate in FACES:
-            if candidate.script == script:
-                written.append(build_subset(candidate, source_dir, text, out_dir))
-    return written
+    from concurrent.futures import ProcessPoolExecutor
+
+    common = common_characters()
+    texts = {script: common + data_characters(data_dir, script) for script in SCRIPTS}
+    with ProcessPoolExecutor() as pool:
+        jobs = [pool.submit(build_subset, f, source_dir, texts[f.script], out_dir) for f in FACES]
+        return [job.result() for job in jobs]

@@ -121,7 +121,9 @@ class _File:
         try:
             self.data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            line = getattr(exc, "lineno", None)
+            # Python 3.14 gives lineno and msg; before it the line is only in the message.
+            where = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+            line = getattr(exc, "lineno", None) or (int(where.group(1)) if where else None)
             message = getattr(exc, "msg", None) or re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
             self.error(f"TOML syntax error: {message}", line=line)
 
@@ -188,7 +190,9 @@ class _Record:
 
     def text(self, field: str, required: bool = True) -> str | None:
         value = self._get(field, required, "text", lambda v: isinstance(v, str))
-        if isinstance(value, str) and not value.strip():
+        if not isinstance(value, str):
+            return None
+        if not value.strip():
             self.error(field, "is empty")
             return None
         return value
@@ -200,21 +204,20 @@ class _Record:
             return None
         return value
 
-    def integer(self, field: str) -> int | None:
-        test = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731
-        return self._get(field, True, "a whole number", test)
-
     def texts(self, field: str, required: bool = True) -> list[str] | None:
         test = lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)  # noqa: E731
         value = self._get(field, required, "a list of text", test)
-        if value is not None and not value:
+        if not isinstance(value, list):
+            return None
+        if not value:
             self.error(field, "is empty")
             return None
-        return value
+        return [str(x) for x in value]
 
     def tables(self, field: str) -> list[dict[str, Any]] | None:
         test = lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v)  # noqa: E731
-        return self._get(field, True, "a list of tables", test)
+        value = self._get(field, True, "a list of tables", test)
+        return list(value) if isinstance(value, list) else None
 
     def date(self, field: str, required: bool = True) -> dt.date | None:
         """A TOML date or date-time, or the same written as an ISO 8601 string."""
@@ -305,7 +308,7 @@ def _kinds(file: _File, key: str) -> dict[str, str]:
     table = file.data.get(key)
     line = file.table_line(key)
     if not isinstance(table, dict) or not table:
-        file.error(f"needs a [{key}] table of id = \"label\" lines", line=line)
+        file.error(f'needs a [{key}] table of id = "label" lines', line=line)
         return {}
     kinds: dict[str, str] = {}
     for ident, label in table.items():
@@ -364,10 +367,12 @@ def _campaign_facts(file: _File) -> tuple[_Record | None, dict[str, Any]]:
     return record, values
 
 
-def _organizers(file: _File, kinds: Mapping[str, str] | None) -> dict[str, Organizer]:
+def _organizers(file: _File, kinds: Mapping[str, str] | None) -> tuple[dict[str, Organizer], set[str]]:
+    """The valid organizers, and every id declared (for reference checks that should not cascade)."""
     records = _records(file, "organizer", "organizer")
     organizers: dict[str, Organizer] = {}
     ids = [r.ident() for r in records]
+    declared = {i for i in ids if i is not None}
     for ident, record in _unique(records, ids).items():
         record.check_fields(_ORGANIZER_FIELDS)
         name, short, kind = record.text("name"), record.text("short"), record.text("kind")
@@ -375,12 +380,14 @@ def _organizers(file: _File, kinds: Mapping[str, str] | None) -> dict[str, Organ
             record.error("kind", f"unknown kind {kind!r} (the kinds are: {', '.join(kinds)})")
         if record.ok and name and short and kind:
             organizers[ident] = Organizer(ident, name, short, kind)
-    return organizers
+    return organizers, declared
 
 
 def _span(record: _Record, facts: dict[str, Any]) -> Span | None:
     """The activity's span, checked against the campaign period; ``None`` after an error."""
     start, end = record.date("start", required=False), record.date("end", required=False)
+    if ("start" in record.table and start is None) or ("end" in record.table and end is None):
+        return None  # already reported
     zone: ZoneInfo | None = facts.get("timezone")
     first, last = facts.get("start"), facts.get("end")
     if start is None:
@@ -428,7 +435,7 @@ def _aware(value: dt.date, zone: ZoneInfo) -> dt.datetime:
 def _date_source(record: _Record, dated: bool) -> DateSource | None:
     if "date_source" not in record.table:
         if dated:
-            record.error("date_source", "a date needs its source: { url = \"…\", confidence = \"high\" }")
+            record.error("date_source", 'a date needs its source: { url = "…", confidence = "high" }')
         return None
     table = record.table["date_source"]
     if not isinstance(table, dict):
@@ -439,7 +446,9 @@ def _date_source(record: _Record, dated: bool) -> DateSource | None:
         return None
     unknown = set(table) - {"url", "confidence", "note"}
     if unknown:
-        record.error("date_source", f"unknown key {sorted(unknown)[0]!r} (the keys are: url, confidence, note)")
+        record.error(
+            "date_source", f"unknown key {sorted(unknown)[0]!r} (the keys are: url, confidence, note)"
+        )
         return None
     url, confidence, note = table.get("url"), table.get("confidence"), table.get("note")
     if confidence not in CONFIDENCES:
@@ -467,11 +476,10 @@ def _sources(record: _Record, notice: Notice | None) -> tuple[Source, ...] | Non
     sources = []
     for table in tables:
         annex, item = table.get("annex"), table.get("item")
-        if set(table) != {"annex", "item"} or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (annex, item)
-        ):
+        if set(table) != {"annex", "item"} or not (_count(annex) and _count(item)):
             record.error("sources", "each source is { annex = N, item = N } with whole numbers from 1")
             return None
+        assert isinstance(annex, int) and isinstance(item, int)
         source = Source(annex, item)
         if source in sources:
             record.error("sources", f"annex {annex} item {item} is listed twice")
@@ -481,6 +489,10 @@ def _sources(record: _Record, notice: Notice | None) -> tuple[Source, ...] | Non
             return None
         sources.append(source)
     return tuple(sources)
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _check_text_in_notice(record: _Record, text: str, sources: Sequence[Source], notice: Notice) -> None:
@@ -496,7 +508,7 @@ def _check_text_in_notice(record: _Record, text: str, sources: Sequence[Source],
 def _activities(
     file: _File,
     facts: dict[str, Any],
-    organizers: Mapping[str, Organizer] | None,
+    organizers: set[str] | None,
     notice: Notice | None,
 ) -> list[Activity]:
     kinds: Mapping[str, str] | None = facts.get("activity_kinds")
@@ -514,19 +526,19 @@ def _activities(
         if who is not None:
             if len(set(who)) != len(who):
                 record.error("organizers", "an organizer is listed twice")
-            for organizer in who if organizers is not None else ():
-                if organizer not in organizers:
+            for organizer in who:
+                if organizers is not None and organizer not in organizers:
                     record.error("organizers", f"unknown organizer {organizer!r} (not in {ORGANIZERS_FILE})")
         sources = _sources(record, notice)
         if text is not None and sources is not None and notice is not None:
             _check_text_in_notice(record, text, sources, notice)
         span = _span(record, facts)
-        date_source = _date_source(record, dated=span is not None and span.own)
+        date_source = _date_source(record, dated="start" in record.table)
         if record.ok and title and kind and text and who and sources and span:
             activities.append(
                 Activity(ident, title, kind, tuple(who), text, sources, span, place, date_note, date_source)
             )
-    if notice is not None and records and all(r.ok for r in records):
+    if notice is not None and records and len(activities) == len(records):
         covered = {s for a in activities for s in a.sources}
         for annex, item in notice.items():
             if Source(annex, item) not in covered:
@@ -544,17 +556,20 @@ def _check_glyphs(campaign: Campaign, files: Mapping[str, _File]) -> None:
     def check(file: _File, header: str, index: int, label: str, field: str, text: str | None) -> None:
         if not text:
             return
-        for script in ("hant", "hans"):
+        scripts: dict[str, list[str]] = {}
+        for script, name in (("hant", "Traditional"), ("hans", "Simplified")):
             shown = text if script == "hant" else to_hans(text)
             faces = [f for f in fonts.FACES if f.script == script]
-            missing = fonts.missing_characters(shown, faces)
-            if missing:
-                name = "Traditional" if script == "hant" else "Simplified"
-                reason = (
-                    f"characters the fonts cannot draw in {name} script: {' '.join(missing)} "
-                    "(add them to the fonts: see assets/fonts/README.md)"
-                )
-                file.error(reason, line=file.field_line(header, index, field), record=label, field=field)
+            for char in fonts.missing_characters(shown, faces):
+                scripts.setdefault(char, []).append(name)
+        if not scripts:
+            return
+        where = " and ".join(dict.fromkeys(n for names in scripts.values() for n in names))
+        reason = (
+            f"characters the fonts cannot draw: {' '.join(scripts)} (in {where} script, "
+            "add them to the fonts: see assets/fonts/README.md)"
+        )
+        file.error(reason, line=file.field_line(header, index, field), record=label, field=field)
 
     campaign_file = files["campaign"]
     for field in ("name", "title", "document_number", "theme"):
@@ -591,14 +606,14 @@ def load_campaign(folder: Path) -> Campaign:
             assert record is not None
             record.error("notice", f"{display_path(notice_path)} cannot be read: {exc}")
 
-    organizers = _organizers(organizers_file, facts.get("organizer_kinds") if record else None)
+    organizers, declared = _organizers(organizers_file, facts.get("organizer_kinds") if record else None)
     # Unknown-organizer errors are only worth reporting against an organizers file that loaded.
-    known = organizers if organizers_file.data is not None else None
+    known = declared if organizers_file.data is not None else None
     activities = _activities(activities_file, facts, known, notice)
 
     if record is not None and facts.get("issuers") is not None:
         for issuer in facts["issuers"]:
-            if organizers_file.data is not None and issuer not in organizers:
+            if organizers_file.data is not None and issuer not in declared:
                 record.error("issuers", f"unknown organizer {issuer!r} (not in {ORGANIZERS_FILE})")
         if len(set(facts["issuers"])) != len(facts["issuers"]):
             record.error("issuers", "an organizer is listed twice")
@@ -629,4 +644,3 @@ def load_campaign(folder: Path) -> Campaign:
     if errors:
         raise CampaignError(errors)
     return campaign
-

@@ -156,9 +156,10 @@ class Campaign:
         return Span(self.start, self.end + dt.timedelta(days=1), all_day=True, own=False)
 
     def activities_on(self, day: dt.date) -> list[Activity]:
-        """The activities that take place on ``day``, those with a date of their own first."""
+        """The activities that take place on ``day``: those with a date of their own first, the
+        shortest first (a one-day event before a week), then those that span the campaign."""
         found = [a for a in self.activities if day in a.span.days()]
-        return sorted(found, key=lambda a: not a.span.own)
+        return sorted(found, key=lambda a: (not a.span.own, len(a.span.days())))
 
     def name_in(self, script: Script) -> str:
         return in_script(self.name, script)

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from generators.catalog import Selection, activities_document
 from generators.model import Campaign
@@ -22,7 +23,7 @@ def campaign() -> Campaign:
     return loaded
 
 
-def json_response(document: Any, max_age: int = 300) -> Response:
+def json_response(document: Any, max_age: int = 300) -> BaseResponse:
     """A JSON document with a strong ETag, answered 304 when the client already has it."""
     body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
     response = Response(body, mimetype="application/json")
@@ -58,7 +59,7 @@ def selection_from_query() -> Selection:
 
 
 @bp.get("/healthz")
-def healthz() -> Response:
+def healthz() -> BaseResponse:
     loaded = campaign()
     document = {"status": "ok", "campaign": loaded.id, "activities": len(loaded.activities)}
     response = json_response(document, max_age=0)
@@ -67,7 +68,7 @@ def healthz() -> Response:
 
 
 @bp.get("/activities.json")
-def activities() -> Response:
+def activities() -> BaseResponse:
     loaded = campaign()
     selection = selection_from_query()
     return json_response(activities_document(loaded, selection.select(loaded)))

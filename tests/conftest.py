@@ -1,0 +1,69 @@
+"""Shared fixtures: a tiny campaign of the tests' own, the real data, and the app on either."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from generators.loader import load_current
+from generators.model import Campaign
+from web import create_app
+
+TESTS = Path(__file__).resolve().parent
+TINY = TESTS / "fixtures" / "tiny"
+DATA = TESTS.parent / "data"
+
+Edit = Callable[[str, str, str], Path]
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A writable copy of the tiny fixture campaign."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    return folder
+
+
+@pytest.fixture
+def edit(tiny: Path) -> Edit:
+    """Replace ``old`` by ``new`` in one file of the tiny campaign; ``old`` must be there exactly once."""
+
+    def apply(name: str, old: str, new: str) -> Path:
+        path = tiny / name
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} is not in {name} exactly once"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+        return tiny
+
+    return apply
+
+
+@pytest.fixture(scope="session")
+def real() -> Campaign:
+    """The repository's own campaign data."""
+    return load_current(DATA)
+
+
+@pytest.fixture
+def app(tiny: Path) -> Flask:
+    return create_app({"TESTING": True, "DATA_DIR": tiny})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def real_app() -> Flask:
+    return create_app({"TESTING": True, "DATA_DIR": DATA})
+
+
+@pytest.fixture
+def real_client(real_app: Flask) -> FlaskClient:
+    return real_app.test_client()

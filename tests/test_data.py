@@ -1,0 +1,77 @@
+"""The repository's own data: the 2022 campaign as the notice sets it out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from generators.model import Campaign
+
+
+def test_campaign_facts(real: Campaign) -> None:
+    assert real.document_number == "國市監質發〔2022〕76號"
+    assert real.issued == dt.date(2022, 8, 19)
+    assert (real.start, real.end) == (dt.date(2022, 9, 1), dt.date(2022, 9, 30))
+    assert real.timezone.key == "Asia/Shanghai"
+    assert len(real.issuers) == 21
+    assert real.issuers[0] == "samr" and real.issuers[-1] == "acfic"
+    assert len(real.slogans) == 15
+    assert real.slogans[0].text == "深入實施質量提升行動 大力推進質量強國建設"
+    assert real.slogans[14].text == "人人創造質量 人人享受質量"
+
+
+def test_every_slogan_and_the_theme_stand_in_the_notice(real: Campaign) -> None:
+    assert real.notice is not None
+    for slogan in real.slogans:
+        assert f"{slogan.number}. {slogan.text}" in real.notice
+    assert real.theme in real.notice
+
+
+def test_organizers(real: Campaign) -> None:
+    kinds = Counter(o.kind for o in real.organizers.values())
+    assert kinds["department"] == 21 and kinds["association"] == 11
+    assert kinds["enterprise"] >= 20
+    used = {o for a in real.activities for o in a.organizers}
+    # Five issuers run nothing in the annexes; every other organizer runs something.
+    assert set(real.organizers) - used == {"ndrc", "moe", "most", "chinacoop", "acftu"}
+
+
+def test_shared_activities_are_one_record(real: Campaign) -> None:
+    launch = real.activity("launch-ceremony")
+    assert [(s.annex, s.item) for s in launch.sources] == [(1, 1), (1, 14)]
+    week = [a for a in real.activities if a.title == "2022民營經濟標準創新周"]
+    assert len(week) == 1 and set(week[0].organizers) == {"samr", "acfic"}
+
+
+def test_dates_are_only_the_documented_ones(real: Campaign) -> None:
+    dated = {a.title: (a.span.start, a.span.end) for a in real.activities if a.span.own}
+    d = dt.date
+    assert dated == {
+        "2022年全國“質量月”活動啟動儀式暨中央企業質量提升標準創新大會": (d(2022, 9, 1), d(2022, 9, 2)),
+        "2022民營經濟標準創新周": (d(2022, 9, 5), d(2022, 9, 6)),
+        "有機產品認證宣傳周": (d(2022, 9, 19), d(2022, 9, 24)),
+        "綠色產品認證與標識宣傳周": (d(2022, 9, 26), d(2022, 10, 1)),
+        "全國檢驗檢測機構開放日": (d(2022, 9, 8), d(2022, 9, 9)),
+        "全國少年兒童“質量安全”繪畫活動暨“質量安全第一課”活動": (d(2022, 9, 1), d(2022, 9, 2)),
+        "“金融知識普及月 金融知識進萬家 爭做理性投資者 爭做金融好網民”主題活動": (
+            d(2022, 9, 1),
+            d(2022, 10, 1),
+        ),
+        "“9·21”質量日視頻會": (d(2022, 9, 21), d(2022, 9, 22)),
+    }
+    for activity in real.activities:
+        if activity.span.own:
+            assert activity.date_source is not None
+            assert activity.date_source.url or activity.date_source.note
+        else:
+            assert activity.date_source is None
+
+
+def test_activities_on_a_day(real: Campaign) -> None:
+    on_21 = real.activities_on(dt.date(2022, 9, 21))
+    assert on_21[0].title == "“9·21”質量日視頻會"
+    own = {a.id for a in on_21 if a.span.own}
+    assert own == {"casc-921-quality-day-video-conference", "financial-literacy-month",
+                   "organic-product-certification-week"}  # fmt: skip
+    assert len(on_21) == len(own) + sum(1 for a in real.activities if not a.span.own)
+    assert all(a.span.own for a in on_21[: len(own)])

@@ -1,0 +1,36 @@
+"""The README documents every command, option and URL, so that users can find them."""
+
+from __future__ import annotations
+
+import argparse
+
+from flask import Flask
+
+from tests.conftest import TESTS
+from web.cli import _parser
+
+README = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_command_and_option_is_in_the_readme() -> None:
+    parser = _parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert commands.choices
+    for name, sub in commands.choices.items():
+        assert f"`quality-month {name}" in README, name
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert option in README, f"{name} {option}"
+
+
+def test_every_url_is_in_the_readme(real_app: Flask) -> None:
+    rules = [r.rule for r in real_app.url_map.iter_rules() if r.endpoint != "static"]
+    assert rules
+    for rule in rules:
+        assert f"`{rule}`" in README, rule
+
+
+def test_quick_start_commands() -> None:
+    assert "pip install -e . && quality-month serve" in README
+    assert "pip install -e '.[test]' && pytest" in README

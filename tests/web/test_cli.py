@@ -1,0 +1,70 @@
+"""``quality-month check``: exit 0 with one summary line, or 1 with one line per error and no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, Edit
+from web.cli import main
+
+
+def test_check_passes_on_real_data(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--data", str(DATA)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("ok: campaign 2022: ")
+    assert "116 activities (8 dated), 55 organizers, 15 slogans" in out[0]
+
+
+def test_check_reports_every_error_one_per_line(edit: Edit, capsys: pytest.CaptureFixture[str]) -> None:
+    edit("activities.toml", 'kind = "exchange"', 'kind = "party"')
+    folder = edit("organizers.toml", 'kind = "department"\n\n', 'kind = "ministry"\n\n')
+    assert main(["check", "--data", str(folder)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 3 and lines[-1] == "2 errors"
+    assert any("activities.toml:26: activity 'benchmark-exchange': field 'kind'" in line for line in lines)
+    assert any("organizers.toml:5: organizer 'samr': field 'kind'" in line for line in lines)
+
+
+def test_check_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--data", str(tmp_path / "nowhere")]) == 1
+    assert "no such data folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where"),
+    [
+        ("activities.toml", "start = 2030-09-10", "start = 2030-19-10", "activities.toml:19"),
+        ("campaign.toml", 'theme = "推動', "theme = 推動", "campaign.toml:11"),
+    ],
+    ids=["month-19", "broken-toml-line"],
+)
+def test_check_as_a_process_has_no_traceback(edit: Edit, file: str, old: str, new: str, where: str) -> None:
+    folder = edit(file, old, new)
+    result = subprocess.run(
+        [sys.executable, "-m", "web.cli", "check", "--data", str(folder)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert where in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_refuses_broken_data(edit: Edit, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = edit("activities.toml", "start = 2030-09-10", "start = 2030-19-10")
+    assert main(["serve", "--data", str(folder), "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "activities.toml:19" in err and "not starting" in err
+
+
+def test_unknown_command_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["frobnicate"])
+    assert caught.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
