@@ -114,8 +114,7 @@ class _File:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            self.error("is not valid UTF-8", line=line)
+            self.error("is not valid UTF-8", line=raw[: exc.start].count(b"\n") + 1)
             return
         self.lines = text.splitlines()
         try:
@@ -123,9 +122,9 @@ class _File:
         except tomllib.TOMLDecodeError as exc:
             # Python 3.14 gives lineno and msg; before it the line is only in the message.
             where = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-            line = getattr(exc, "lineno", None) or (int(where.group(1)) if where else None)
+            lineno: int | None = getattr(exc, "lineno", None) or (int(where.group(1)) if where else None)
             message = getattr(exc, "msg", None) or re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
-            self.error(f"TOML syntax error: {message}", line=line)
+            self.error(f"TOML syntax error: {message}", line=lineno)
 
     def error(
         self, reason: str, *, line: int | None = None, record: str | None = None, field: str | None = None
