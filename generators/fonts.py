@@ -161,7 +161,9 @@ def build_subset(face: Face, source_dir: Path, text: str, out_dir: Path) -> Path
     options.hinting = False
     options.desubroutinize = False
     options.notdef_outline = True
-    font = TTFont(source_dir / face.source_file, fontNumber=face.source_index, lazy=False)
+    font = TTFont(
+        source_dir / face.source_file, fontNumber=face.source_index, lazy=False, recalcTimestamp=False
+    )
     # Variation sequences (cmap format 14) would keep thousands of ideographic variant glyphs that no
     # text of ours selects.
     font["cmap"].tables = [table for table in font["cmap"].tables if table.format != 14]

@@ -8,6 +8,7 @@ maintainer can fix a whole folder in one pass. It never writes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import tomllib
@@ -29,6 +30,7 @@ from generators.model import (
     Span,
 )
 from generators.notice import Notice, parse_notice
+from generators.revisions import RevisionsError, load_revisions, out_of_step, revisions_path
 from generators.script import to_hans
 
 CAMPAIGN_FILE = "campaign.toml"
@@ -588,8 +590,12 @@ def _check_glyphs(campaign: Campaign, files: Mapping[str, _File]) -> None:
                   getattr(activity, field))  # fmt: skip
 
 
-def load_campaign(folder: Path) -> Campaign:
-    """Load and check one campaign folder; raise ``CampaignError`` listing every problem found."""
+def load_campaign(folder: Path, *, revisions: bool = True) -> Campaign:
+    """Load and check one campaign folder; raise ``CampaignError`` listing every problem found.
+
+    With ``revisions`` (the default) the revision history must be in step with the activities;
+    ``quality-month revise`` loads without it, to bring it in step.
+    """
     errors: list[DataError] = []
     campaign_file = _File(folder / CAMPAIGN_FILE, errors)
     organizers_file = _File(folder / ORGANIZERS_FILE, errors)
@@ -640,6 +646,24 @@ def load_campaign(folder: Path) -> Campaign:
     )
     files = {"campaign": campaign_file, "organizers": organizers_file, "activities": activities_file}
     _check_glyphs(campaign, files)
+    if revisions and not errors:
+        campaign = _with_revisions(campaign, folder, errors)
     if errors:
         raise CampaignError(errors)
     return campaign
+
+
+def _with_revisions(campaign: Campaign, folder: Path, errors: list[DataError]) -> Campaign:
+    path = revisions_path(folder)
+    name = display_path(path)
+    try:
+        history = load_revisions(path)
+    except RevisionsError as exc:
+        errors.append(DataError(name, str(exc).split(": ", 1)[1]))
+        return campaign
+    for ident in out_of_step(campaign, history):
+        reason = "changed since the last revision: run `quality-month revise` to record it"
+        if ident not in history:
+            reason = "has no revision yet: run `quality-month revise` to record it"
+        errors.append(DataError(name, reason, record=f"activity {ident!r}"))
+    return dataclasses.replace(campaign, revisions=history)

@@ -94,6 +94,18 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """One activity's history. ``significant`` digests what calendars must re-read (time, title, place,
+    text): a change to it raises ``sequence``. ``content`` digests everything else that a feed shows."""
+
+    significant: str
+    content: str
+    sequence: int
+    created: dt.datetime
+    modified: dt.datetime
+
+
+@dataclass(frozen=True)
 class Slogan:
     """One of the campaign's slogans, numbered from 1 in the notice's order."""
 
@@ -132,9 +144,10 @@ class Campaign:
     organizers: Mapping[str, Organizer]
     activities: tuple[Activity, ...]
     notice: str | None = field(default=None, repr=False)
+    revisions: Mapping[str, Revision] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("organizer_kinds", "activity_kinds", "organizers"):
+        for name in ("organizer_kinds", "activity_kinds", "organizers", "revisions"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
@@ -146,6 +159,10 @@ class Campaign:
     def activity(self, activity_id: str) -> Activity:
         """The activity with this id; ``KeyError`` if there is none."""
         return self._activities_by_id[activity_id]
+
+    def revision(self, activity_id: str) -> Revision:
+        """The revision history of an activity; ``KeyError`` if the data has none."""
+        return self.revisions[activity_id]
 
     def days(self) -> list[dt.date]:
         """Every day of the campaign period, in order."""

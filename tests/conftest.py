@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from generators.loader import load_current
+from generators.loader import load_campaign, load_current
 from generators.model import Campaign
+from generators.revisions import dump_revisions, load_revisions, revise, revisions_path
 from web import create_app
 
 TESTS = Path(__file__).resolve().parent
@@ -41,6 +43,18 @@ def edit(tiny: Path) -> Edit:
         return tiny
 
     return apply
+
+
+#: The time at which the tests record their own data changes (see ``revised``).
+REVISED_AT = dt.datetime(2030, 8, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def revised(folder: Path, now: dt.datetime = REVISED_AT) -> Path:
+    """Record the data of a campaign folder in its revision file, as `quality-month revise` does."""
+    campaign = load_campaign(folder, revisions=False)
+    path = revisions_path(folder)
+    path.write_text(dump_revisions(revise(campaign, load_revisions(path), now)), encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,9 @@ DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. The data is loaded and checked here: a broken data folder stops start-up.
 
-    Configuration: ``DATA_DIR`` (default the repository's ``data/``); the instance folder holds local
-    state.
+    Configuration: ``DATA_DIR`` (default the repository's ``data/``); ``PUBLIC_URL``, the site's public
+    root for links in feeds and QR codes (default: the URL the request came to); the instance folder
+    holds local state.
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False)
@@ -30,8 +31,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["campaign"] = load_current(Path(app.config["DATA_DIR"]))
 
-    from web import api, errors
+    from web import api, errors, feeds
 
     errors.init_app(app)
     api.init_app(app)
+    feeds.init_app(app)
     return app

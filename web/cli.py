@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.set_defaults(run=_serve)
 
+    revise = commands.add_parser(
+        "revise", parents=[data], help="record data changes in revisions.toml (feeds' SEQUENCE)",
+    )  # fmt: skip
+    revise.add_argument(
+        "--now", type=_aware_time, default=None, metavar="TIME",
+        help="the time to record, ISO 8601 with an offset (default: the current time)",
+    )  # fmt: skip
+    revise.set_defaults(run=_revise)
+
     fonts = commands.add_parser(
         "fonts", parents=[data], help="rebuild assets/fonts from Debian's fonts-noto-cjk",
     )  # fmt: skip
@@ -42,6 +52,44 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     fonts.set_defaults(run=_fonts)
     return parser
+
+
+def _aware_time(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} needs an offset, such as Z or +08:00")
+    return parsed
+
+
+def _revise(args: argparse.Namespace) -> int:
+    from generators.revisions import dump_revisions, load_revisions, revise, revisions_path
+
+    now = args.now or dt.datetime.now(dt.UTC)
+    try:
+        folders = find_campaigns(args.data)
+        campaigns = [(folder, load_campaign(folder, revisions=False)) for folder in folders]
+    except CampaignError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 1
+    for folder, campaign in campaigns:
+        path = revisions_path(folder)
+        old = load_revisions(path) if path.exists() else {}
+        new = revise(campaign, old, now)
+        changed = sorted(i for i in new if old.get(i) != new[i])
+        if changed:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(dump_revisions(new), encoding="utf-8")
+            tmp.replace(path)
+        raised = sum(1 for i in changed if i in old and new[i].sequence > old[i].sequence)
+        print(
+            f"campaign {campaign.id}: {len(changed)} recorded "
+            f"({sum(1 for i in changed if i not in old)} new, {raised} with a higher SEQUENCE)"
+        )
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

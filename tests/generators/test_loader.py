@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generators.loader import CampaignError, DataError, find_campaigns, load_campaign, load_current
-from tests.conftest import Edit
+from tests.conftest import Edit, revised
 
 
 def errors_of(folder: Path) -> list[DataError]:
@@ -53,7 +53,7 @@ def test_timed_activity_gets_the_campaign_zone(edit: Edit) -> None:
         "start = 2030-09-03\n",
         "start = 2030-09-03T14:00:00\nend = 2030-09-03T17:30:00\n",
     )
-    span = load_campaign(folder).activity("quality-conference").span
+    span = load_campaign(revised(folder)).activity("quality-conference").span
     assert not span.all_day
     assert isinstance(span.start, dt.datetime)
     assert span.start.isoformat() == "2030-09-03T14:00:00+08:00"
@@ -186,4 +186,5 @@ def test_load_current_takes_the_latest_campaign(tiny: Path) -> None:
     ]:
         path = older / name
         path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    revised(older)
     assert load_current(tiny.parent).id == "2030"

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from generators.loader import CampaignError
-from tests.conftest import Edit
+from tests.conftest import Edit, revised
 from web import create_app
 
 
@@ -55,7 +55,7 @@ def test_timed_activity_has_offset(edit: Edit) -> None:
     folder = edit(
         "activities.toml", "start = 2030-09-03\n", "start = 2030-09-03T14:00:00\nend = 2030-09-03T16:00:00\n"
     )
-    client = create_app({"TESTING": True, "DATA_DIR": folder}).test_client()
+    client = create_app({"TESTING": True, "DATA_DIR": revised(folder)}).test_client()
     first = client.get("/activities.json").json["activities"][0]  # type: ignore[index]
     assert (first["start"], first["end"], first["all_day"]) == (
         "2030-09-03T14:00:00+08:00", "2030-09-03T16:00:00+08:00", False,

@@ -1,0 +1,135 @@
+"""The data's revision history: when each activity was created and last changed, and its SEQUENCE.
+
+Feeds must be a pure function of the repository, yet subscribers' calendars only take an edit when
+SEQUENCE rises and LAST-MODIFIED moves. So the history is data too: ``revisions.toml`` beside the
+campaign, written by ``quality-month revise`` (the only place that reads the clock) and checked by a test
+and by ``quality-month check`` to be in step with the activities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from generators.model import Activity, Campaign, Revision
+
+REVISIONS_FILE = "revisions.toml"
+
+
+def _digest(values: object) -> str:
+    encoded = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+def digests(activity: Activity) -> tuple[str, str]:
+    """The (significant, content) digests of an activity as it is now."""
+    span = activity.span
+    significant = _digest(
+        [span.start.isoformat(), span.end.isoformat(), span.all_day, activity.title, activity.place,
+         activity.text]
+    )  # fmt: skip
+    source = activity.date_source
+    content = _digest(
+        [activity.kind, activity.organizers, [(s.annex, s.item) for s in activity.sources], span.own,
+         activity.date_note, source and (source.url, source.confidence, source.note)]
+    )  # fmt: skip
+    return significant, content
+
+
+class RevisionsError(Exception):
+    """The revision file is missing, unreadable, or out of step with the data."""
+
+
+def revisions_path(campaign_folder: Path) -> Path:
+    return campaign_folder / REVISIONS_FILE
+
+
+def load_revisions(path: Path) -> dict[str, Revision]:
+    """Read a revision file; ``RevisionsError`` naming the file if it cannot be read."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RevisionsError(f"{path.name}: file is missing (run `quality-month revise`)") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RevisionsError(f"{path.name}: cannot be read: {exc}") from None
+    revisions: dict[str, Revision] = {}
+    for ident, entry in data.get("activity", {}).items():
+        try:
+            revisions[ident] = Revision(
+                significant=str(entry["significant"]),
+                content=str(entry["content"]),
+                sequence=int(entry["sequence"]),
+                created=_utc(entry["created"]),
+                modified=_utc(entry["modified"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RevisionsError(f"{path.name}: activity {ident!r}: bad entry ({exc})") from None
+    return revisions
+
+
+def _utc(value: object) -> dt.datetime:
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise ValueError("times must be offset date-times such as 2022-08-19T00:00:00Z")
+    return value.astimezone(dt.UTC)
+
+
+def out_of_step(campaign: Campaign, revisions: Mapping[str, Revision]) -> list[str]:
+    """The ids of activities whose revision entry is missing or does not match the data."""
+    stale = []
+    for activity in campaign.activities:
+        entry = revisions.get(activity.id)
+        if entry is None or (entry.significant, entry.content) != digests(activity):
+            stale.append(activity.id)
+    return stale
+
+
+def revise(campaign: Campaign, revisions: Mapping[str, Revision], now: dt.datetime) -> dict[str, Revision]:
+    """The history after recording the data as it is at ``now`` (timezone-aware).
+
+    A new activity is created at ``now``; a significant change raises SEQUENCE and moves LAST-MODIFIED;
+    any other change moves LAST-MODIFIED only. Entries of removed activities are kept, so that an id used
+    again goes on from its old SEQUENCE.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    now = now.astimezone(dt.UTC).replace(microsecond=0)
+    updated = dict(revisions)
+    for activity in campaign.activities:
+        significant, content = digests(activity)
+        entry = revisions.get(activity.id)
+        if entry is None:
+            updated[activity.id] = Revision(significant, content, 0, now, now)
+        elif entry.significant != significant:
+            updated[activity.id] = Revision(significant, content, entry.sequence + 1, entry.created, now)
+        elif entry.content != content:
+            updated[activity.id] = replace(entry, content=content, modified=now)
+    return updated
+
+
+def dump_revisions(revisions: Mapping[str, Revision]) -> str:
+    """The revision file's text, sorted by id so that it diffs well."""
+    lines = [
+        "# The revision history of the activities, for the feeds' SEQUENCE, CREATED and LAST-MODIFIED.",
+        "# Written by `quality-month revise`; do not edit by hand.",
+    ]
+    for ident in sorted(revisions):
+        entry = revisions[ident]
+        lines += [
+            "",
+            f'[activity."{ident}"]',
+            f'significant = "{entry.significant}"',
+            f'content = "{entry.content}"',
+            f"sequence = {entry.sequence}",
+            f"created = {_stamp(entry.created)}",
+            f"modified = {_stamp(entry.modified)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _stamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

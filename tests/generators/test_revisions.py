@@ -1,0 +1,83 @@
+"""The revision history: SEQUENCE rises on significant changes, and the data must be in step with it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from generators.loader import CampaignError, load_campaign
+from generators.revisions import dump_revisions, load_revisions, out_of_step, revise, revisions_path
+from tests.conftest import REVISED_AT, Edit
+
+LATER = REVISED_AT + dt.timedelta(days=3)
+
+
+def test_fixture_is_in_step(tiny: Path) -> None:
+    campaign = load_campaign(tiny)
+    assert set(campaign.revisions) == {a.id for a in campaign.activities}
+    assert campaign.revision("quality-week").sequence == 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "sequence", "moved"),
+    [
+        ('title = "質量宣傳周"', 'title = "質量宣傳週"', 1, True),
+        ("end = 2030-09-14", "end = 2030-09-13", 1, True),
+        ('confidence = "medium"', 'confidence = "high"', 0, True),
+        ('organizers = ["samr"]\ntext = "開展', 'organizers = ["samr", "miit"]\ntext = "開展', 0, True),
+    ],
+    ids=["title", "time", "date-source", "organizers"],
+)
+def test_revise(edit: Edit, old: str, new: str, sequence: int, moved: bool) -> None:
+    folder = edit("activities.toml", old, new)
+    campaign = load_campaign(folder, revisions=False)
+    history = load_revisions(revisions_path(folder))
+    assert out_of_step(campaign, history) == ["quality-week"]
+    updated = revise(campaign, history, LATER)
+    entry = updated["quality-week"]
+    assert entry.sequence == sequence
+    assert entry.created == history["quality-week"].created
+    assert (entry.modified == LATER.replace(microsecond=0)) is moved
+    assert updated["quality-conference"] == history["quality-conference"]
+    assert out_of_step(campaign, updated) == []
+
+
+def test_revise_new_and_removed_activities(tiny: Path) -> None:
+    campaign = load_campaign(tiny)
+    history = dict(campaign.revisions)
+    gone = history.pop("quality-week")
+    history["retired"] = dataclasses.replace(gone, sequence=4)
+    updated = revise(campaign, history, LATER)
+    assert updated["quality-week"].sequence == 0 and updated["quality-week"].created == LATER
+    assert updated["retired"].sequence == 4
+
+
+def test_revise_needs_an_aware_time(tiny: Path) -> None:
+    campaign = load_campaign(tiny)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        revise(campaign, campaign.revisions, dt.datetime(2030, 9, 1))
+
+
+def test_dump_and_load_round_trip(tiny: Path, tmp_path: Path) -> None:
+    history = load_campaign(tiny).revisions
+    path = tmp_path / "revisions.toml"
+    path.write_text(dump_revisions(history), encoding="utf-8")
+    assert load_revisions(path) == history
+
+
+def test_out_of_step_data_fails_the_load(edit: Edit) -> None:
+    folder = edit("activities.toml", 'title = "質量宣傳周"', 'title = "質量宣傳週"')
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(folder)
+    (error,) = caught.value.errors
+    assert error.file.endswith("revisions.toml") and error.record == "activity 'quality-week'"
+    assert "run `quality-month revise`" in error.reason
+
+
+def test_missing_revision_file_fails_the_load(tiny: Path) -> None:
+    revisions_path(tiny).unlink()
+    with pytest.raises(CampaignError, match="file is missing"):
+        load_campaign(tiny)
