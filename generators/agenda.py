@@ -39,7 +39,9 @@ def month_grid(campaign: Campaign, activities: Iterable[Activity], year: int, mo
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         row = []
         for day in week:
-            on_day = tuple(sorted((a for a in dated if day in a.span.days()), key=lambda a: len(a.span.days())))
+            on_day = tuple(
+                sorted((a for a in dated if day in a.span.days()), key=lambda a: len(a.span.days()))
+            )
             row.append(Day(day, day.month == month, campaign.start <= day <= campaign.end, on_day))
         weeks.append(row)
     return weeks
@@ -53,3 +55,9 @@ def dated_days(activities: Iterable[Activity]) -> list[tuple[dt.date, list[Activ
             for day in activity.span.days():
                 by_day.setdefault(day, []).append(activity)
     return [(day, sorted(by_day[day], key=lambda a: len(a.span.days()))) for day in sorted(by_day)]
+
+
+def spans_period(campaign: Campaign, activity: Activity) -> bool:
+    """Whether an activity runs through the whole campaign period (a grid would repeat it every day)."""
+    days = activity.span.days()
+    return days[0] <= campaign.start and days[-1] >= campaign.end

@@ -31,9 +31,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["campaign"] = load_current(Path(app.config["DATA_DIR"]))
 
-    from web import api, errors, feeds
+    from web import api, calendar, errors, feeds
 
     errors.init_app(app)
     api.init_app(app)
     feeds.init_app(app)
+    calendar.init_app(app)
     return app

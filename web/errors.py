@@ -1,14 +1,17 @@
-"""Errors as answers: a clear 4xx for a bad request, JSON for the JSON routes, never a traceback."""
+"""Errors as answers: a clear 4xx for a bad request, JSON for the JSON routes, a helpful page for the
+rest, never a traceback."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
+from generators.script import LANGUAGE_TAGS, in_script
+
 
 def _wants_json() -> bool:
-    return request.path.endswith(".json") or request.path == "/healthz"
+    return request.path.endswith((".json", ".ics")) or request.path == "/healthz"
 
 
 def _answer(error: HTTPException) -> Response:
@@ -17,7 +20,22 @@ def _answer(error: HTTPException) -> Response:
         response = jsonify(error={"code": code, "name": error.name, "message": error.description})
         response.status_code = code
         return response
-    return error.get_response()
+    script = "hans" if request.path.startswith("/hans/") else "hant"
+    home = "回到活動日曆" if code < 500 else "稍後再試,或回到活動日曆"
+    body = render_template(
+        "error.html",
+        script=script,
+        code=code,
+        name=error.name,
+        message=error.description,
+        lang=LANGUAGE_TAGS[script],
+        root="/" if script == "hant" else "/hans/",
+        home=in_script(home, script),
+    )
+    response = Response(body, status=code, mimetype="text/html")
+    if code == 405 and error.get_headers():
+        response.headers.update({k: v for k, v in error.get_headers() if k.lower() == "allow"})
+    return response
 
 
 def init_app(app: Flask) -> None:

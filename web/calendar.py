@@ -1,0 +1,295 @@
+"""The web calendar: month grid and list views, filtered or not, activity pages, in either script.
+
+The blueprint is registered twice: at ``/`` for Traditional script and at ``/hans/`` for Simplified.
+Views only turn a request into a selection of the campaign and the selection into a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from jinja2 import pass_context
+from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
+
+from generators.agenda import WEEKDAYS, dated_days, month_grid, months, spans_period
+from generators.catalog import Selection
+from generators.feeds import Feed, activity_url
+from generators.model import Activity, Campaign
+from generators.script import LANGUAGE_TAGS, Script, in_script
+from web.api import campaign
+from web.feeds import base_url, webcal
+
+bp = Blueprint("calendar", __name__)
+
+_GROUPS = {"organizers": "organizer", "organizer-kinds": "organizer-kind", "kinds": "kind"}
+_CONFIDENCE_LABELS = {"high": "高", "medium-high": "中高", "medium": "中", "low": "低"}
+
+
+@dataclass(frozen=True)
+class View:
+    """What a page shows: a filter (``group`` and ``key``, or neither) in a script."""
+
+    script: Script
+    group: str = "all"
+    key: str | None = None
+
+    @property
+    def feed(self) -> Feed:
+        return Feed(self.group, self.key, self.script)
+
+    @property
+    def selection(self) -> Selection:
+        return self.feed.selection
+
+    def segment(self) -> str:
+        """The view's path below the script's root: ``""`` or ``organizers/samr/``."""
+        for segment, group in _GROUPS.items():
+            if group == self.group:
+                return f"{segment}/{self.key}/"
+        return ""
+
+    def label(self, loaded: Campaign) -> str | None:
+        if self.group == "organizer" and self.key:
+            return loaded.organizers[self.key].name
+        if self.group == "organizer-kind" and self.key:
+            return loaded.organizer_kinds[self.key]
+        if self.group == "kind" and self.key:
+            return loaded.activity_kinds[self.key]
+        return None
+
+
+def _script() -> Script:
+    prefix = request.blueprint or ""
+    return "hans" if prefix.endswith("_hans") else "hant"
+
+
+def _root(script: Script) -> str:
+    return "/" if script == "hant" else "/hans/"
+
+
+def _view(group_segment: str | None, key: str | None) -> View:
+    script = _script()
+    if group_segment is None:
+        return View(script)
+    group = _GROUPS[group_segment]
+    loaded = campaign()
+    known = {
+        "organizer": loaded.organizers,
+        "organizer-kind": loaded.organizer_kinds,
+        "kind": loaded.activity_kinds,
+    }[group]
+    if key not in known:
+        what = {"organizer": "organizer", "organizer-kind": "kind of organizer", "kind": "kind of activity"}
+        abort(404, f"there is no {what[group]} {key!r} in this campaign")
+    return View(script, group, key)
+
+
+def subscribe_links(feed: Feed) -> dict[str, str]:
+    """The subscribe panel's links for a feed: webcal, Google, Outlook, plain download."""
+    url = base_url() + feed.path
+    title = feed.title(campaign())
+    return {
+        "https": url,
+        "webcal": webcal(url),
+        "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal(url), safe=""),
+        "outlook": "https://outlook.live.com/calendar/0/addfromweb?url="
+        + quote(url, safe="")
+        + "&name="
+        + quote(title, safe=""),
+        "title": title,
+    }
+
+
+@cache
+def _qr_svg(data: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=4)
+    text = str(image.to_string(encoding="unicode"))
+    # Inline in HTML: no XML declaration, and a role and a title so that screen readers name it.
+    text = text[text.index("<svg") :]
+    return text.replace("<svg ", '<svg role="img" aria-labelledby="qr-title" ', 1).replace(
+        ">", '><title id="qr-title">QR</title>', 1
+    )
+
+
+def qr_code(data: str, label: str) -> Markup:
+    """An inline SVG QR code of ``data`` (generated here, so safe to mark up), titled ``label``."""
+    title = f'<title id="qr-title">{Markup.escape(label)}</title>'
+    return Markup(_qr_svg(data).replace('<title id="qr-title">QR</title>', title, 1))
+
+
+def _google_event_link(loaded: Campaign, activity: Activity, script: Script) -> str:
+    span = activity.span
+    if span.all_day:
+        dates = f"{span.start:%Y%m%d}/{span.end:%Y%m%d}"
+    else:
+        start = dt.datetime.fromisoformat(span.start.isoformat()).astimezone(dt.UTC)
+        end = dt.datetime.fromisoformat(span.end.isoformat()).astimezone(dt.UTC)
+        dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
+    details = activity.text_in(script) + "\n\n" + activity_url(base_url(), activity, script)
+    query = {
+        "action": "TEMPLATE",
+        "text": activity.title_in(script),
+        "dates": dates,
+        "details": details,
+        "ctz": loaded.timezone.key,
+    }
+    if activity.place:
+        query["location"] = in_script(activity.place, script)
+    return "https://calendar.google.com/calendar/render?" + "&".join(
+        f"{k}={quote(v, safe='')}" for k, v in query.items()
+    )
+
+
+def _page(template: str, view: View, **context: Any) -> str:
+    loaded = campaign()
+    script = view.script
+    other: Script = "hans" if script == "hant" else "hant"
+    current = request.path.removeprefix(_root(script).rstrip("/")) or "/"
+    switch_path = _root(other).rstrip("/") + current
+    if request.query_string:
+        switch_path += "?" + request.query_string.decode("utf-8", "replace")
+    links = subscribe_links(view.feed)
+    return render_template(
+        template,
+        campaign=loaded,
+        view=view,
+        script=script,
+        lang=LANGUAGE_TAGS[script],
+        root=_root(script),
+        switch_path=switch_path,
+        switch_lang=LANGUAGE_TAGS[other],
+        subscribe=links,
+        key_dates=subscribe_links(Feed("key-dates", None, script)) if view.group == "all" else None,
+        qr=qr_code(links["https"], in_script("以手機掃描訂閱", script)),
+        view_label=view.label(loaded),
+        filter_options=_filter_options(loaded, script),
+        **context,
+    )
+
+
+def _filter_options(loaded: Campaign, script: Script) -> list[tuple[str, list[tuple[str, str]]]]:
+    used_organizers = {o for a in loaded.activities for o in a.organizers}
+    used_kinds = {a.kind for a in loaded.activities}
+    return [
+        ("主辦單位類型", [(f"organizer-kinds/{k}/", label) for k, label in loaded.organizer_kinds.items()]),
+        (
+            "活動類型",
+            [(f"kinds/{k}/", label) for k, label in loaded.activity_kinds.items() if k in used_kinds],
+        ),
+        (
+            "主辦單位",
+            [(f"organizers/{o.id}/", o.short) for o in loaded.organizers.values() if o.id in used_organizers],
+        ),
+    ]
+
+
+def _day_query() -> dt.date | None:
+    value = request.args.get("date")
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        abort(400, f"date {value!r} is not a date (write YYYY-MM-DD)")
+    loaded = campaign()
+    if not loaded.start <= day <= loaded.end:
+        abort(400, f"{day} is outside the campaign period {loaded.start} to {loaded.end}")
+    return day
+
+
+@bp.get("/", defaults={"group": None, "key": None})
+@bp.get("/<any(organizers, 'organizer-kinds', kinds):group>/<key>/")
+def month(group: str | None, key: str | None) -> str:
+    view = _view(group, key)
+    loaded = campaign()
+    chosen = view.selection.select(loaded)
+    whole = [a for a in chosen if a.span.own and spans_period(loaded, a)]
+    in_grid = [a for a in chosen if a not in whole]
+    grids = [((y, m), month_grid(loaded, in_grid, y, m)) for y, m in months(loaded)]
+    return _page(
+        "month.html",
+        view,
+        grids=grids,
+        weekdays=WEEKDAYS,
+        whole=whole,
+        undated=[a for a in chosen if not a.span.own],
+        count=len(chosen),
+    )
+
+
+@bp.get("/list", defaults={"group": None, "key": None})
+@bp.get("/<any(organizers, 'organizer-kinds', kinds):group>/<key>/list")
+def agenda(group: str | None, key: str | None) -> str:
+    view = _view(group, key)
+    loaded = campaign()
+    day = _day_query()
+    chosen = view.selection.select(loaded)
+    if day is not None:
+        chosen = [a for a in chosen if day in a.span.days()]
+    return _page(
+        "list.html",
+        view,
+        days=dated_days(chosen),
+        undated=[a for a in chosen if not a.span.own],
+        day=day,
+        count=len(chosen),
+    )
+
+
+@bp.get("/activities/<activity_id>")
+def activity(activity_id: str) -> str:
+    loaded = campaign()
+    try:
+        found = loaded.activity(activity_id)
+    except KeyError:
+        abort(404, f"there is no activity {activity_id!r} in this campaign")
+    view = View(_script())
+    return _page(
+        "activity.html",
+        view,
+        activity=found,
+        confidence=_CONFIDENCE_LABELS,
+        google_event=_google_event_link(loaded, found, view.script),
+    )
+
+
+@bp.get("/filter")
+def filter_redirect() -> BaseResponse:
+    """The filter form's target (it works without JavaScript): redirect to the chosen view's page."""
+    target = request.args.get("to", "")
+    parts = target.strip("/").split("/")
+    if target == "":
+        return redirect(_root(_script()), 303)
+    if len(parts) != 2 or parts[0] not in _GROUPS:
+        abort(400, f"{target!r} is not a filter")
+    view = _view(parts[0], parts[1])
+    return redirect(_root(view.script) + view.segment(), 303)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp, name="calendar_hant")
+    app.register_blueprint(bp, name="calendar_hans", url_prefix="/hans")
+
+    # pass_context keeps Jinja from folding {{ "字"|s }} into a constant when it compiles a template,
+    # which would freeze the first request's script into every later page.
+    @app.template_filter("s")
+    @pass_context
+    def _in_script(context: Any, text: str) -> str:
+        script: Script = context.get("script", "hant")
+        return in_script(text, script)
+
+    @app.template_global()
+    def calendar_url(endpoint: str, **values: Any) -> str:
+        blueprint = (
+            request.blueprint if (request.blueprint or "").startswith("calendar_") else "calendar_hant"
+        )
+        return url_for(f"{blueprint}.{endpoint}", **values)
