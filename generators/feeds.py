@@ -224,4 +224,5 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
         # Campaign-long activities must not mark a whole month busy in anyone's calendar.
         event.add("transp", "OPAQUE" if span.own and len(span.days()) == 1 else "TRANSPARENT")
         calendar.add_component(event)
-    return calendar.to_ical()
+    body: bytes = calendar.to_ical()
+    return body

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, redirect, render_template, request
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
@@ -286,10 +286,3 @@ def init_app(app: Flask) -> None:
     def _in_script(context: Any, text: str) -> str:
         script: Script = context.get("script", "hant")
         return in_script(text, script)
-
-    @app.template_global()
-    def calendar_url(endpoint: str, **values: Any) -> str:
-        blueprint = (
-            request.blueprint if (request.blueprint or "").startswith("calendar_") else "calendar_hant"
-        )
-        return url_for(f"{blueprint}.{endpoint}", **values)

@@ -7,7 +7,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from generators.script import LANGUAGE_TAGS, in_script
+from generators.script import LANGUAGE_TAGS, Script, in_script
 
 
 def _wants_json() -> bool:
@@ -17,10 +17,10 @@ def _wants_json() -> bool:
 def _answer(error: HTTPException) -> Response:
     code = error.code or 500
     if _wants_json():
-        response = jsonify(error={"code": code, "name": error.name, "message": error.description})
-        response.status_code = code
-        return response
-    script = "hans" if request.path.startswith("/hans/") else "hant"
+        answer: Response = jsonify(error={"code": code, "name": error.name, "message": error.description})
+        answer.status_code = code
+        return answer
+    script: Script = "hans" if request.path.startswith("/hans/") else "hant"
     home = "回到活動日曆" if code < 500 else "稍後再試,或回到活動日曆"
     body = render_template(
         "error.html",
