@@ -23,6 +23,14 @@ DATA = TESTS.parent / "data"
 Edit = Callable[[str, str, str], Path]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regenerate-golden",
+        action="store_true",
+        help="rewrite the golden files under tests/golden from the current code (then review and commit)",
+    )
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     """A writable copy of the tiny fixture campaign."""

@@ -1,0 +1,211 @@
+"""The iCalendar feeds: the bytes, the strict reviewer's checklist, SEQUENCE on change, three parsers,
+and a golden file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import icalendar
+import pytest
+import vobject
+
+from generators.feeds import Feed, all_feeds, build_feed, find_feed
+from generators.loader import load_campaign
+from generators.model import Campaign
+from tests.conftest import TESTS, Edit, revised
+
+BASE = "https://quality-month.example/"
+GOLDEN = TESTS / "golden" / "tiny-calendar.ics"
+ICALJS = TESTS / "js" / "parse_feeds.mjs"
+
+
+def whole(campaign: Campaign, script: str = "hant") -> bytes:
+    return build_feed(campaign, Feed("all", None, script), BASE)  # type: ignore[arg-type]
+
+
+def check_bytes(body: bytes) -> None:
+    """RFC 5545 §3.1 as strict clients read it: CRLF only, at most 75 octets a line, folds that never
+    split a UTF-8 character, no BOM."""
+    assert not body.startswith(b"\xef\xbb\xbf")
+    assert body.endswith(b"\r\n")
+    assert b"\n" not in body.replace(b"\r\n", b""), "bare LF"
+    assert b"\r" not in body.replace(b"\r\n", b""), "bare CR"
+    for number, line in enumerate(body.split(b"\r\n")[:-1], 1):
+        assert len(line) <= 75, (number, len(line))
+        line.decode("utf-8")  # a fold inside a character leaves a broken sequence at a line's end or start
+        assert line, f"empty line {number}"
+
+
+def unfolded(body: bytes) -> list[str]:
+    return body.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")[:-1]
+
+
+def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
+    campaign = load_campaign(tiny)
+    body = whole(campaign)
+    check_bytes(body)
+    lines = unfolded(body)
+    head = lines[: lines.index("BEGIN:VTIMEZONE")]
+    for required in (
+        "VERSION:2.0", "CALSCALE:GREGORIAN", "NAME:2030年全國“質量月”活動", "X-WR-CALNAME:2030年全國“質量月”活動",
+        "X-WR-TIMEZONE:Asia/Shanghai", "REFRESH-INTERVAL;VALUE=DURATION:PT12H", "X-PUBLISHED-TTL:PT12H",
+        f"SOURCE;VALUE=URI:{BASE}calendar.ics", f"URL:{BASE}",
+    ):  # fmt: skip
+        assert required in head, required
+    assert any(line.startswith("PRODID:") for line in head)
+    assert any(line.startswith("DESCRIPTION:") for line in head)
+    assert any(line.startswith("X-WR-CALDESC:") for line in head)
+    assert not any(line.startswith("METHOD") for line in lines), "a subscription feed has no METHOD"
+    calendar = icalendar.Calendar.from_ical(body)
+    events = list(calendar.walk("VEVENT"))
+    assert [str(e["UID"]) for e in events] == [
+        "quality-conference@2030.quality-month", "quality-week@2030.quality-month",
+        "benchmark-exchange@2030.quality-month",
+    ]  # fmt: skip
+    for event in events:
+        for name in ("DTSTAMP", "CREATED", "LAST-MODIFIED"):
+            value = event[name].dt
+            assert value.tzinfo is not None and value.utcoffset() == dt.timedelta(0), name
+        assert event["DTSTAMP"].dt == event["LAST-MODIFIED"].dt == dt.datetime(2030, 8, 20, 1, tzinfo=dt.UTC)
+        assert int(event["SEQUENCE"]) == 0
+        assert "DURATION" not in event
+        start, end = event["DTSTART"].dt, event["DTEND"].dt
+        assert type(start) is dt.date and type(end) is dt.date and end > start
+        assert str(event["STATUS"]) == "CONFIRMED" and str(event["CLASS"]) == "PUBLIC"
+        assert str(event["URL"]).startswith(f"{BASE}activities/")
+        assert event["SUMMARY"].params["LANGUAGE"] == "zh-Hant"
+        assert "通知" in str(event["DESCRIPTION"]) and "附件1" in str(event["DESCRIPTION"])
+    week = events[1]
+    assert (week["DTSTART"].dt, week["DTEND"].dt) == (dt.date(2030, 9, 10), dt.date(2030, 9, 15))
+    assert str(week["TRANSP"]) == "TRANSPARENT"
+    assert str(events[0]["TRANSP"]) == "OPAQUE" and str(events[0]["LOCATION"]) == "北京"
+    undated = events[2]
+    assert (undated["DTSTART"].dt, undated["DTEND"].dt) == (dt.date(2030, 9, 1), dt.date(2030, 10, 1))
+    assert str(undated["TRANSP"]) == "TRANSPARENT"
+    assert "未列明具體日期" in str(undated["DESCRIPTION"])
+    assert [str(c) for c in events[2]["CATEGORIES"].cats] == ["交流", "聯合主辦單位"]
+    raw = body.decode("utf-8")
+    assert "CATEGORIES:交流,聯合主辦單位\r\n" in raw
+    assert "DTSTART;VALUE=DATE:20300910\r\n" in raw
+
+
+def test_every_tzid_has_a_vtimezone(edit: Edit) -> None:
+    folder = edit(
+        "activities.toml", "start = 2030-09-03\n", "start = 2030-09-03T14:00:00\nend = 2030-09-03T17:00:00\n"
+    )
+    body = whole(load_campaign(revised(folder)))
+    check_bytes(body)
+    text = body.decode("utf-8")
+    assert "DTSTART;TZID=Asia/Shanghai:20300903T140000\r\n" in text
+    used = set(re.findall(r";TZID=([^:;]+)", text))
+    defined = set(re.findall(r"\r\nTZID:([^\r]+)", text))
+    assert used and used <= defined
+    zone = icalendar.Calendar.from_ical(body).walk("VTIMEZONE")[0]
+    assert "COMMENT" not in zone and all("COMMENT" not in sub for sub in zone.subcomponents)
+    assert zone.subcomponents[0]["TZOFFSETTO"].td == dt.timedelta(hours=8)
+
+
+def test_identical_data_gives_identical_bytes(tiny: Path, tmp_path: Path) -> None:
+    other = tmp_path / "copy"
+    shutil.copytree(tiny, other)
+    assert whole(load_campaign(tiny)) == whole(load_campaign(other))
+
+
+def events_by_uid(body: bytes) -> dict[str, icalendar.Event]:
+    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+
+
+def test_sequence_rises_on_a_significant_change(tiny: Path, edit: Edit) -> None:
+    first_body = whole(load_campaign(tiny))
+    first = events_by_uid(first_body)
+    edit("activities.toml", 'title = "質量宣傳周"', 'title = "質量宣傳週"')
+    edit("activities.toml", 'organizers = ["miit", "samr"]', 'organizers = ["miit"]')
+    later = dt.datetime(2030, 8, 30, 8, 0, tzinfo=dt.UTC)
+    second = events_by_uid(whole(load_campaign(revised(tiny, later))))
+    week, exchange = "quality-week@2030.quality-month", "benchmark-exchange@2030.quality-month"
+    # The same UID: it comes from the id, never from the title or the date.
+    assert set(second) == set(first)
+    assert int(second[week]["SEQUENCE"]) == 1
+    assert second[week]["LAST-MODIFIED"].dt == second[week]["DTSTAMP"].dt == later
+    assert second[week]["CREATED"].dt == first[week]["CREATED"].dt
+    # A change of organizers is not one a calendar must re-schedule: LAST-MODIFIED moves, SEQUENCE stays.
+    assert int(second[exchange]["SEQUENCE"]) == 0 and second[exchange]["LAST-MODIFIED"].dt == later
+    unchanged = "quality-conference@2030.quality-month"
+    assert second[unchanged].to_ical() == first[unchanged].to_ical()
+
+
+def test_feed_list(real: Campaign) -> None:
+    feeds = all_feeds(real)
+    paths = [f.path for f in feeds]
+    assert len(paths) == len(set(paths))
+    assert {"calendar.ics", "calendar.hans.ics", "feeds/key-dates.ics", "feeds/organizer-samr.hans.ics",
+            "feeds/organizer-kind-enterprise.ics", "feeds/kind-week.ics"} <= set(paths)  # fmt: skip
+    organizers = {o for a in real.activities for o in a.organizers}
+    assert {f.key for f in feeds if f.group == "organizer"} == organizers
+    assert all(f.activities(real) for f in feeds), "no feed is empty"
+    assert len(Feed("all", None, "hant").activities(real)) == len(real.activities)
+    key_dates = Feed("key-dates", None, "hant").activities(real)
+    assert key_dates and all(a.span.own for a in key_dates)
+    assert find_feed(real, "feeds/organizer-samr.hans.ics") == Feed("organizer", "samr", "hans")
+    assert find_feed(real, "feeds/organizer-nobody.ics") is None
+
+
+def test_simplified_feed(real: Campaign) -> None:
+    body = whole(real, "hans")
+    check_bytes(body)
+    calendar = icalendar.Calendar.from_ical(body)
+    assert str(calendar["X-WR-CALNAME"]) == "2022年全国“质量月”活动"
+    launch = events_by_uid(body)["launch-ceremony@2022.quality-month"]
+    assert str(launch["SUMMARY"]) == "2022年全国“质量月”活动启动仪式暨中央企业质量提升标准创新大会"
+    assert launch["SUMMARY"].params["LANGUAGE"] == "zh-Hans"
+    assert str(launch["URL"]) == f"{BASE}hans/activities/launch-ceremony"
+
+
+def test_every_feed_in_three_parsers(real: Campaign, tmp_path: Path) -> None:
+    """icalendar, vobject and ical.js (Thunderbird's parser) read every feed alike; the bytes pass the
+    rules that lenient parsers do not check."""
+    node = shutil.which("node")
+    assert node, "node is needed to run ical.js (Thunderbird's parser)"
+    assert (ICALJS.parent / "node_modules" / "ical.js").is_dir(), "run: npm ci --prefix tests/js"
+    files = []
+    expected: dict[str, list[tuple[str, str, str, str]]] = {}
+    for feed in all_feeds(real):
+        body = build_feed(real, feed, BASE)
+        check_bytes(body)
+        path = tmp_path / feed.path.replace("/", "_")
+        path.write_bytes(body)
+        files.append(str(path))
+        rows = []
+        for event in icalendar.Calendar.from_ical(body).walk("VEVENT"):
+            start, end = event["DTSTART"].dt, event["DTEND"].dt
+            rows.append((str(event["UID"]), str(event["SUMMARY"]), start.isoformat(), end.isoformat()))
+        assert len(rows) == len(feed.activities(real)), feed.path
+        expected[str(path)] = rows
+        parsed = vobject.readOne(body.decode("utf-8"))
+        seen = [(str(v.uid.value), str(v.summary.value), v.dtstart.value.isoformat(), v.dtend.value.isoformat())
+                for v in parsed.vevent_list]  # fmt: skip
+        assert seen == rows, feed.path
+    result = subprocess.run([node, str(ICALJS), *files], capture_output=True, text=True, check=False)
+    read = json.loads(result.stdout)
+    assert result.returncode == 0, [r for r in read if "error" in r]
+    assert len(read) == len(files)
+    for calendar in read:
+        rows = [(e["uid"], e["summary"], e["start"], e["end"]) for e in calendar["events"]]
+        assert rows == expected[calendar["file"]], calendar["file"]
+        assert calendar["timezones"] == ["Asia/Shanghai"]
+        assert all(e["allDay"] for e in calendar["events"])
+
+
+def test_golden_feed(tiny: Path, request: pytest.FixtureRequest) -> None:
+    """The tiny campaign's feed against tests/golden/tiny-calendar.ics, compared line by line after
+    unfolding (folding may move; nothing else may). Regenerate: pytest --regenerate-golden."""
+    body = whole(load_campaign(tiny))
+    if request.config.getoption("--regenerate-golden"):
+        GOLDEN.write_bytes(body)
+        pytest.fail(f"regenerated {GOLDEN.name}: review the diff and commit it", pytrace=False)
+    assert unfolded(body) == unfolded(GOLDEN.read_bytes())
