@@ -1,0 +1,113 @@
+"""The web calendar in a real browser (Debian's Chromium driven by Playwright), with an axe-core
+accessibility scan of every kind of page."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.conftest import DATA
+from web import create_app
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    app = create_app({"TESTING": True, "DATA_DIR": DATA})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, "Debian's chromium package is needed for the browser tests (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-TW")
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def test_month_grid_in_both_scripts(page: Page, server: str) -> None:
+    page.goto(server + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    expect(page.locator("table.month caption")).to_have_text("2022年9月")
+    day = page.locator('td[data-date="2022-09-21"]')
+    expect(day.get_by_role("link", name="“9·21”質量日視頻會")).to_be_visible()
+    expect(page.locator('td[data-date="2022-09-01"] li')).to_have_count(2)
+    page.get_by_role("link", name="简体中文").click()
+    expect(page).to_have_url(server + "/hans/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(
+        page.locator('td[data-date="2022-09-21"]').get_by_role("link", name="“9·21”质量日视频会")
+    ).to_be_visible()
+
+
+def test_filter_and_subscribe_panel(page: Page, server: str) -> None:
+    page.goto(server + "/")
+    page.get_by_label("篩選").select_option("organizers/samr/")
+    page.get_by_role("button", name="顯示").click()
+    expect(page).to_have_url(server + "/organizers/samr/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("國家市場監督管理總局")
+    panel = page.locator("aside.subscribe")
+    webcal = panel.get_by_role("link", name="以行事曆程式訂閱(Apple 行事曆、Thunderbird)")
+    expect(webcal).to_have_attribute(
+        "href", "webcal://127.0.0.1:" + server.rsplit(":", 1)[1] + "/feeds/organizer-samr.ics"
+    )
+    expect(panel.get_by_role("link", name="加入 Google 日曆")).to_have_attribute(
+        "href",
+        "https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2F127.0.0.1%3A"
+        + server.rsplit(":", 1)[1]
+        + "%2Ffeeds%2Forganizer-samr.ics",
+    )
+    expect(panel.get_by_role("img", name="以手機掃描訂閱")).to_be_visible()
+    download = panel.get_by_role("link", name="下載 .ics 檔案")
+    response = page.request.get(download.get_attribute("href") or "")
+    assert response.ok and response.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert b"BEGIN:VCALENDAR" in response.body()
+
+
+def test_phone_layout_has_no_sideways_scroll(browser: Browser, server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    for path in ("/", "/list", "/activities/launch-ceremony"):
+        page.goto(server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+    page.goto(server + "/")
+    expect(page.locator('td[data-date="2022-09-02"]')).to_be_hidden()  # no dated activity that day
+    expect(page.locator('td[data-date="2022-09-21"]')).to_be_visible()
+    context.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/list", "/list?date=2022-09-21", "/organizers/samr/", "/kinds/week/list", "/activities/launch-ceremony",
+     "/hans/", "/hans/activities/casc-921-quality-day-video-conference", "/organizers/nobody/"],
+)  # fmt: skip
+def test_accessibility(page: Page, server: str, path: str) -> None:
+    page.goto(server + path)
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
