@@ -42,4 +42,4 @@ def test_every_url_is_in_the_readme(real_app: Flask) -> None:
 
 def test_quick_start_commands() -> None:
     assert "pip install -e . && quality-month serve" in README
-    assert "pip install -e '.[test]' && pytest" in README
+    assert "pip install -e '.[test]' && tests/install-tools && pytest" in README
