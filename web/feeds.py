@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from generators.feeds import Feed, all_feeds, build_feed, find_feed, last_modified
+from generators.feeds import Feed, all_feeds, build_feed, last_modified
 from web.api import campaign, json_response
 
 bp = Blueprint("feeds", __name__)
@@ -29,12 +30,24 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def _cached(key: tuple[str, str], build: Callable[[], bytes]) -> bytes:
-    cache: dict[tuple[str, str], bytes] = current_app.extensions.setdefault("feed_cache", {})
+@dataclass(frozen=True)
+class _Built:
+    body: bytes
+    etag: str
+    last_modified: dt.datetime
+
+
+def _built(feed: Feed, root: str) -> _Built:
+    """A feed's bytes and validators, built once per (feed, public root) and kept."""
+    cache: dict[tuple[str, str], _Built] = current_app.extensions.setdefault("feed_cache", {})
     lock: threading.Lock = current_app.extensions.setdefault("feed_lock", threading.Lock())
+    key = (feed.path, root)
     found = cache.get(key)
     if found is None:
-        found = build()
+        loaded = campaign()
+        body = build_feed(loaded, feed, root)
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        found = _Built(body, etag, last_modified(loaded, feed.activities(loaded)))
         with lock:
             if len(cache) >= _CACHE_SIZE:
                 cache.clear()
@@ -42,17 +55,21 @@ def _cached(key: tuple[str, str], build: Callable[[], bytes]) -> bytes:
     return found
 
 
-def feed_bytes(feed: Feed, root: str) -> bytes:
-    return _cached((feed.path, root), lambda: build_feed(campaign(), feed, root))
+def _feed_at(path: str) -> Feed | None:
+    feeds: dict[str, Feed] | None = current_app.extensions.get("feeds_by_path")
+    if feeds is None:
+        feeds = {f.path: f for f in all_feeds(campaign())}
+        current_app.extensions["feeds_by_path"] = feeds
+    return feeds.get(path)
 
 
 def ics_response(feed: Feed) -> BaseResponse:
     """A feed as subscribers' clients want it: ``text/calendar; charset=utf-8``, never compressed,
     with an ETag and Last-Modified, and 304 for a client that has it already."""
-    body = feed_bytes(feed, base_url())
-    response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    response.last_modified = last_modified(campaign(), feed.activities(campaign()))
+    built = _built(feed, base_url())
+    response = Response(built.body, content_type="text/calendar; charset=utf-8")
+    response.set_etag(built.etag)
+    response.last_modified = built.last_modified
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     response.cache_control.no_transform = True  # Outlook breaks on compressed feeds
@@ -63,14 +80,14 @@ def ics_response(feed: Feed) -> BaseResponse:
 @bp.get("/calendar.ics")
 @bp.get("/calendar.hans.ics")
 def calendar_ics() -> BaseResponse:
-    feed = find_feed(campaign(), request.path.lstrip("/"))
+    feed = _feed_at(request.path.lstrip("/"))
     assert feed is not None
     return ics_response(feed)
 
 
 @bp.get("/feeds/<string:name>.ics")
 def feed_ics(name: str) -> BaseResponse:
-    feed = find_feed(campaign(), f"feeds/{name}.ics")
+    feed = _feed_at(f"feeds/{name}.ics")
     if feed is None:
         abort(404, f"there is no feed feeds/{name}.ics: /feeds.json lists them all")
     return ics_response(feed)

@@ -1,0 +1,153 @@
+"""Benchmark of the calendar feeds: build time, and requests per second over HTTP against a static file.
+
+    apt-get install nginx-light wrk      # the static baseline and the load generator (benchmark only)
+    python bench/feeds.py [--seconds 5] [--connections 8]
+
+Every figure is a ratio against a baseline measured in the same run: the build of every feed against
+serialising ``/activities.json`` for the same data; ``/calendar.ics`` served by ``quality-month serve``
+(200 and 304) against the same bytes served as a static file by nginx, both on loopback, both loaded by
+wrk. Prints Markdown tables for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generators.catalog import activities_document  # noqa: E402
+from generators.feeds import all_feeds, build_feed  # noqa: E402
+from generators.loader import load_current  # noqa: E402
+
+BASE = "https://quality-month.example/"
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    """The median wall time of ``runs`` calls of ``work``, in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def wrk(port: int, path: str, headers: dict[str, str], seconds: float, connections: int) -> tuple[float, str]:
+    """Requests per second and the 99th percentile latency that wrk measures (2 threads, keep-alive)."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                            check=True).stdout  # fmt: skip
+    if "Non-2xx or 3xx responses" in output:
+        raise RuntimeError(f"{path}: errors under load\n{output}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+(\S+)", output).group(1)  # type: ignore[union-attr]
+    return rps, p99
+
+
+NGINX_CONF = """
+daemon off; worker_processes 1; pid {dir}/nginx.pid; error_log stderr;
+events {{}}
+http {{ access_log off; client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};
+  uwsgi_temp_path {dir}; scgi_temp_path {dir};
+  server {{ listen 127.0.0.1:{port}; root {dir}; location / {{}} }} }}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def spawn(command: list[str], port: int) -> subprocess.Popen[bytes]:
+    """Start a server in its own process and wait until it accepts connections."""
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{command[0]} did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="load per measurement (default 5)")
+    parser.add_argument("--connections", type=int, default=8, help="keep-alive connections (default 8)")
+    args = parser.parse_args()
+    missing = [tool for tool in ("nginx", "wrk") if shutil.which(tool) is None]
+    if missing:
+        print(f"missing {' and '.join(missing)}: apt-get install nginx-light wrk", file=sys.stderr)
+        return 1
+
+    campaign = load_current(ROOT / "data")
+    feeds = all_feeds(campaign)
+    whole = feeds[0]
+    build_all = best_of(5, lambda: [build_feed(campaign, f, BASE) for f in feeds])
+    build_whole = best_of(9, lambda: build_feed(campaign, whole, BASE))
+    baseline = best_of(9, lambda: json.dumps(activities_document(campaign), ensure_ascii=False))
+
+    with tempfile.TemporaryDirectory() as folder:
+        app_port, static_port = free_port(), free_port()
+        app = spawn([sys.executable, "-m", "web.cli", "serve", "--port", str(app_port)], app_port)
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", app_port)
+            connection.request("GET", "/calendar.ics")
+            response = connection.getresponse()
+            body, etag = response.read(), response.getheader("ETag") or ""
+            (Path(folder) / "calendar.ics").write_bytes(body)
+            conf = Path(folder) / "nginx.conf"
+            conf.write_text(NGINX_CONF.format(dir=folder, port=static_port), encoding="utf-8")
+            static = spawn(["nginx", "-c", str(conf), "-e", "stderr"], static_port)
+            n, secs = args.connections, args.seconds
+            try:
+                rows = [
+                    ("nginx, static file, 200", wrk(static_port, "/calendar.ics", {}, secs, n)),
+                    ("app `/calendar.ics`, 200", wrk(app_port, "/calendar.ics", {}, secs, n)),
+                    ("app `/calendar.ics`, 304 (If-None-Match)",
+                     wrk(app_port, "/calendar.ics", {"If-None-Match": etag}, secs, n)),
+                ]  # fmt: skip
+            finally:
+                static.terminate()
+        finally:
+            app.terminate()
+
+    size = f"{len(body):,}"
+    print(f"Feeds: {len(feeds)}, {len(campaign.activities)} activities; `/calendar.ics` is {size} bytes.\n")
+    print("| build | median | ratio to the baseline |")
+    print("| --- | --- | --- |")
+    print(f"| baseline: `/activities.json` serialised | {baseline * 1000:.1f} ms | 1.00 |")
+    whole_ms = build_whole * 1000
+    print(f"| `/calendar.ics` (every activity) | {whole_ms:.1f} ms | {build_whole / baseline:.2f} |")
+    print(f"| every feed ({len(feeds)}) | {build_all * 1000:.0f} ms | {build_all / baseline:.1f} |")
+    print()
+    static_rps = rows[0][1][0]
+    load_label = f"wrk, {args.connections} connections, {args.seconds:g} s each"
+    print(f"| {load_label} | requests/s | p99 latency | ratio to nginx |")
+    print("| --- | --- | --- | --- |")
+    for label, (rps, p99) in rows:
+        print(f"| {label} | {rps:,.0f} | {p99} | {rps / static_rps:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
