@@ -1,0 +1,387 @@
+"""Posters and banners: formats and layouts described as data, one rendering engine.
+
+A poster is a design (``theme``, ``slogan-01`` … ``slogan-15``, ``today-2022-09-21``, ``activity-<id>``)
+in a format (kiosk screens, 4K, A4/A3 print with bleed, banners, square) and a script. The engine lays
+out each role of the design (kicker, headline, sub-line, body, QR code) in the box that the format's
+layout gives it, with ``typeset.fit``, and draws it in the campaign's official register: red and gold,
+bold type, generous margins, no flag or emblem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+from dataclasses import dataclass, field
+from typing import Literal
+
+from PIL import Image, ImageDraw
+
+from generators import fonts
+from generators.model import Activity, Campaign
+from generators.script import LANGUAGE_TAGS, Script, in_script
+from generators.typeset import Direction, Setting, fit, font
+
+RED = (200, 22, 29)
+RED_DARK = (150, 12, 20)
+GOLD = (255, 209, 64)
+WHITE = (255, 255, 255)
+
+Shape = Literal["portrait", "landscape", "square", "banner-h", "banner-v"]
+
+
+#: Anti-aliasing levels between the background and each ink: 64 are more than the eye separates.
+_LEVELS = 64
+_INKS = (GOLD, WHITE)
+_BLACK, _PAPER = 2 * _LEVELS, 2 * _LEVELS + 1  # the QR code's two colours
+
+
+def _palette() -> list[int]:
+    """Index 0 is the red background; each ink has ``_LEVELS`` entries from red to the ink; then the QR
+    code's black and white. Posters are drawn straight into this palette: no quantising afterwards."""
+    entries: list[tuple[int, int, int]] = []
+    for ink in _INKS:
+        for level in range(_LEVELS):
+            t = level / (_LEVELS - 1)
+            entries.append(tuple(round(r + (i - r) * t) for r, i in zip(RED, ink, strict=True)))  # type: ignore[misc]
+    entries += [(0, 0, 0), (255, 255, 255)]
+    entries += [RED] * (256 - len(entries))
+    return [channel for entry in entries for channel in entry]
+
+
+PALETTE = _palette()
+
+
+def _ink(color: tuple[int, int, int]) -> int:
+    """The palette's first index of an ink (index + level runs from red to the ink)."""
+    return _INKS.index(color) * _LEVELS
+
+
+@dataclass(frozen=True)
+class Format:
+    """A poster format. ``width`` and ``height`` are the whole canvas, bleed included; ``margin`` is the
+    safe distance from the trim edge that no text crosses."""
+
+    id: str
+    label: str
+    width: int
+    height: int
+    shape: Shape
+    dpi: int = 72
+    bleed: int = 0
+    margin: int = 64
+    print: bool = False
+    qr: bool = True
+
+    @property
+    def safe(self) -> tuple[int, int, int, int]:
+        """The safe area (left, top, right, bottom) in canvas pixels."""
+        inset = self.bleed + self.margin
+        return inset, inset, self.width - inset, self.height - inset
+
+    @property
+    def short_side(self) -> int:
+        return min(self.width, self.height) - 2 * self.bleed
+
+
+def _mm(millimetres: float, dpi: int = 300) -> int:
+    return round(millimetres / 25.4 * dpi)
+
+
+def _print(id: str, label: str, width_mm: int, height_mm: int) -> Format:
+    bleed = _mm(3)
+    return Format(
+        id, label, _mm(width_mm) + 2 * bleed, _mm(height_mm) + 2 * bleed, "portrait",
+        dpi=300, bleed=bleed, margin=_mm(12), print=True,
+    )  # fmt: skip
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("kiosk-portrait", "直式資訊屏 1080×1920", 1080, 1920, "portrait", margin=72),
+    Format("kiosk-landscape", "橫式資訊屏 1920×1080", 1920, 1080, "landscape", margin=72),
+    Format("4k", "4K 橫式 3840×2160", 3840, 2160, "landscape", margin=144),
+    Format("square", "社交媒體方圖 1080×1080", 1080, 1080, "square", margin=64),
+    _print("a4", "A4 印刷(300 dpi,出血 3 mm)", 210, 297),
+    _print("a3", "A3 印刷(300 dpi,出血 3 mm)", 297, 420),
+    Format("banner-h", "橫幅 6000×600", 6000, 600, "banner-h", dpi=150, margin=60, qr=False),
+    Format("banner-v", "豎幅 800×4800", 800, 4800, "banner-v", dpi=150, margin=80, qr=False),
+)
+FORMATS_BY_ID = {f.id: f for f in FORMATS}
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where a role goes, as fractions of the safe area, and how its text is set."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    style: Literal["sans", "serif"] = "sans"
+    weight: Literal["regular", "bold"] = "bold"
+    color: tuple[int, int, int] = WHITE
+    min_size: float = 0.02  # of the format's short side: the smallest legible size here
+    max_size: float = 1.0
+    direction: Direction = "ltr"
+    align: Literal["center", "left"] = "center"
+
+
+#: The layouts: which boxes each shape of format has. Designs fill the roles they have.
+LAYOUTS: dict[Shape, dict[str, Box]] = {
+    "portrait": {
+        "kicker": Box(0, 0.0, 1, 0.07, min_size=0.03),
+        "headline": Box(0, 0.12, 1, 0.46, style="serif", color=GOLD, min_size=0.05),
+        "sub": Box(0, 0.62, 1, 0.06, min_size=0.025),
+        "body": Box(0, 0.71, 0.7, 0.29, weight="regular", min_size=0.018, max_size=0.045, align="left"),
+        "qr": Box(0.74, 0.75, 0.26, 0.25),
+    },
+    "landscape": {
+        "kicker": Box(0, 0.0, 1, 0.1, min_size=0.04),
+        "headline": Box(0, 0.15, 1, 0.45, style="serif", color=GOLD, min_size=0.06),
+        "sub": Box(0, 0.64, 0.78, 0.09, min_size=0.03),
+        "body": Box(0, 0.76, 0.78, 0.24, weight="regular", min_size=0.024, max_size=0.05, align="left"),
+        "qr": Box(0.82, 0.64, 0.18, 0.36),
+    },
+    "square": {
+        "kicker": Box(0, 0.0, 1, 0.09, min_size=0.035),
+        "headline": Box(0, 0.14, 1, 0.5, style="serif", color=GOLD, min_size=0.05),
+        "sub": Box(0, 0.68, 0.72, 0.08, min_size=0.03),
+        "body": Box(0, 0.79, 0.72, 0.21, weight="regular", min_size=0.024, max_size=0.045, align="left"),
+        "qr": Box(0.76, 0.7, 0.24, 0.3),
+    },
+    "banner-h": {
+        "headline": Box(0, 0.0, 1, 1, style="serif", color=GOLD, min_size=0.3),
+    },
+    "banner-v": {
+        "headline": Box(0, 0.0, 1, 1, style="serif", color=GOLD, min_size=0.3, direction="ttb"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Design:
+    """A design: its id and the text of each role in Traditional script (converted when drawn)."""
+
+    id: str
+    roles: dict[str, str] = field(hash=False)
+    qr_path: str = ""  # the page the QR code points to, below the public base URL
+
+    @property
+    def headline(self) -> str:
+        return self.roles["headline"]
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _weekday(day: dt.date) -> str:
+    return "星期" + "一二三四五六日"[day.weekday()]
+
+
+def _kicker(campaign: Campaign) -> str:
+    return f"{campaign.name}活動"
+
+
+def designs(campaign: Campaign) -> list[Design]:
+    """Every design of the campaign: the theme, each slogan, each day's activities, each dated activity."""
+    found = [theme_design(campaign)]
+    found += [
+        Design(
+            s.design,
+            {"kicker": _kicker(campaign), "headline": s.text, "sub": f"主題:{campaign.theme}"},
+            "",
+        )
+        for s in campaign.slogans
+    ]
+    found += [today_design(campaign, day) for day in campaign.days()]
+    found += [activity_design(campaign, a) for a in campaign.activities if a.span.own]
+    return found
+
+
+def theme_design(campaign: Campaign) -> Design:
+    issuers = "、".join(campaign.organizers[i].short for i in campaign.issuers)
+    first, last = campaign.start, campaign.end
+    when = f"{first.year}年{first.month}月" if (first.year, first.month) == (last.year, last.month) else (
+        f"{_date(first)}至{_date(last)}"
+    )
+    roles = {
+        "kicker": _kicker(campaign),
+        "headline": campaign.theme,
+        "sub": when,
+        "body": f"主辦:{issuers}",
+    }
+    return Design("theme", roles, "")
+
+
+def today_design(campaign: Campaign, day: dt.date) -> Design:
+    on_day = campaign.activities_on(day)
+    dated = [a for a in on_day if a.span.own]
+    running = len(on_day) - len(dated)
+    items = [f"{a.title}({'、'.join(campaign.organizers[o].short for o in a.organizers)})" for a in dated[:5]]
+    if len(dated) > 5:
+        items.append(f"等{len(dated)}項")
+    items.append(f"另有{running}項活動在活動期間進行" if items else f"今日有{running}項活動在活動期間進行")
+    roles = {
+        "kicker": f"{_kicker(campaign)} · 今日活動",
+        "headline": f"{day.month}月{day.day}日 {_weekday(day)}",
+        "sub": campaign.theme,
+        "body": "\n".join(items),
+    }
+    return Design(f"today-{day.isoformat()}", roles, f"list?date={day.isoformat()}")
+
+
+def activity_design(campaign: Campaign, activity: Activity) -> Design:
+    days = activity.span.days()
+    when = _date(days[0]) if len(days) == 1 else f"{_date(days[0])}至{days[-1].month}月{days[-1].day}日"
+    if activity.place:
+        when += f" · {activity.place}"
+    organizers = "、".join(campaign.organizers[o].short for o in activity.organizers)
+    roles = {"kicker": _kicker(campaign), "headline": activity.title, "sub": when, "body": f"主辦:{organizers}"}
+    return Design(f"activity-{activity.id}", roles, f"activities/{activity.id}")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """What the engine drew for a role: the text set, and the pixels it covers on the canvas."""
+
+    role: str
+    setting: Setting | None
+    bbox: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    image: Image.Image
+    placed: tuple[Placed, ...]
+
+
+def _box_pixels(fmt: Format, box: Box) -> tuple[int, int, int, int]:
+    left, top, right, bottom = fmt.safe
+    w, h = right - left, bottom - top
+    x0, y0 = left + round(box.x * w), top + round(box.y * h)
+    return x0, y0, x0 + round(box.w * w), y0 + round(box.h * h)
+
+
+@functools.lru_cache(maxsize=64)
+def _qr_image(url: str, size: int) -> Image.Image:
+    import qrcode
+
+    code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1)
+    code.add_data(url)
+    code.make(fit=True)
+    modules = code.make_image(fill_color="black", back_color="white").get_image().convert("L")
+    scale = max(1, size // modules.width)
+    big = modules.resize((modules.width * scale, modules.height * scale), Image.Resampling.NEAREST)
+    indexed = big.point([_BLACK if v < 128 else _PAPER for v in range(256)]).convert("P")
+    indexed.putpalette(PALETTE)
+    return indexed
+
+
+def _background(fmt: Format) -> Image.Image:
+    image = Image.new("P", (fmt.width, fmt.height), 0)
+    image.putpalette(PALETTE)
+    # A gold frame inside the trim: the campaign's register, away from the bleed.
+    inset = fmt.bleed + max(4, fmt.margin // 3)
+    line = max(2, fmt.short_side // 180)
+    gold = _ink(GOLD) + _LEVELS - 1
+    ImageDraw.Draw(image).rectangle((inset, inset, fmt.width - inset, fmt.height - inset), outline=gold, width=line)
+    return image
+
+
+def _apply_inks(image: Image.Image, masks: dict[tuple[int, int, int], Image.Image]) -> None:
+    """Lay each ink's anti-aliased coverage mask onto the palette image as that ink's levels."""
+    for color, mask in masks.items():
+        base = _ink(color)
+        levels = mask.point([base + v * (_LEVELS - 1) // 255 for v in range(256)])
+        image.paste(levels, mask=mask.point([0] + [255] * 255))
+
+
+def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base_url: str) -> Rendered:
+    """Draw a design in a format and script. Raises ``typeset.TypesetError`` (missing glyph, text
+    that cannot fit) before anything is drawn."""
+    layout = LAYOUTS[fmt.shape]
+    language = LANGUAGE_TAGS[script]
+    settings: list[tuple[str, Box, Setting]] = []
+    for role, box in layout.items():
+        if role == "qr" or role not in design.roles:
+            continue
+        text = in_script(design.roles[role], script)
+        x0, y0, x1, y1 = _box_pixels(fmt, box)
+        face = fonts.face(box.style, box.weight, script)
+        setting = fit(
+            text, face, (x1 - x0, y1 - y0),
+            min_size=max(12, round(box.min_size * fmt.short_side)),
+            max_size=max(12, round(box.max_size * fmt.short_side)),
+            script=script, direction=box.direction,
+        )  # fmt: skip
+        settings.append((role, box, setting))
+
+    image = _background(fmt)
+    masks: dict[tuple[int, int, int], Image.Image] = {}
+    placed: list[Placed] = []
+    for role, box, setting in settings:
+        if box.color not in masks:
+            masks[box.color] = Image.new("L", image.size, 0)
+        draw = ImageDraw.Draw(masks[box.color])
+        x0, y0, x1, y1 = _box_pixels(fmt, box)
+        face = font(fonts.face(box.style, box.weight, script), setting.size)
+        boxes = []
+        if setting.direction == "ttb":
+            # Columns read top to bottom, the first on the right, the block centred in its box.
+            right = (x0 + x1 + setting.width) // 2
+            top = y0 + ((y1 - y0) - setting.height) // 2
+            for n, column in enumerate(setting.lines):
+                x = right - setting.size // 2 - n * setting.line_height
+                xy = (x, top)
+                kwargs = {"font": face, "anchor": "mt", "direction": "ttb", "features": ["vert"], "language": language}
+                draw.text(xy, column, fill=255, **kwargs)  # type: ignore[arg-type]
+                boxes.append(draw.textbbox(xy, column, **kwargs))  # type: ignore[arg-type]
+        else:
+            top = y0 + ((y1 - y0) - setting.height) // 2
+            for n, line in enumerate(setting.lines):
+                y = top + n * setting.line_height
+                if box.align == "left":
+                    xy, anchor = (x0, y), "la"
+                else:
+                    xy, anchor = ((x0 + x1) // 2, y), "ma"
+                draw.text(xy, line, fill=255, font=face, anchor=anchor, language=language)
+                boxes.append(draw.textbbox(xy, line, font=face, anchor=anchor, language=language))
+        bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        placed.append(Placed(role, setting, bbox))
+
+    _apply_inks(image, masks)
+    if fmt.qr and "qr" in layout:
+        x0, y0, x1, y1 = _box_pixels(fmt, layout["qr"])
+        side = min(x1 - x0, y1 - y0)
+        code = _qr_image(base_url + design.qr_path, side)
+        left, top = x1 - code.width, y1 - code.height
+        image.paste(code, (left, top))
+        placed.append(Placed("qr", None, (left, top, left + code.width, top + code.height)))
+    return Rendered(image, tuple(placed))
+
+
+def encode_png(image: Image.Image, fmt: Format) -> bytes:
+    """PNG bytes of the palette image (red, gold and white need no more than 256 colours, and a palette
+    encodes several times faster), with the format's dpi and no timestamp: identical inputs give
+    identical bytes."""
+    out = io.BytesIO()
+    image.save(out, "PNG", dpi=(fmt.dpi, fmt.dpi), compress_level=3)
+    return out.getvalue()
+
+
+def encode_pdf(image: Image.Image, fmt: Format) -> bytes:
+    """A one-page PDF of the poster at the format's resolution (the page is the canvas, bleed
+    included), losslessly compressed, with no creation date, so identical inputs give identical bytes."""
+    out = io.BytesIO()
+    image.save(out, "PDF", resolution=float(fmt.dpi))
+    return out.getvalue()
+
+
+def thumbnail(image: Image.Image, width: int = 360) -> bytes:
+    """A small WebP of the poster for the gallery."""
+    small = image.convert("RGB")
+    small.thumbnail((width, width * 4), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, "WEBP", quality=80, method=4)
+    return out.getvalue()

@@ -1,0 +1,242 @@
+"""Chinese typesetting for posters: where a line may break, and the one routine that fits text to a box.
+
+Breaks follow what a Chinese reader expects (W3C "Requirements for Chinese Text Layout"): a slogan breaks
+at its phrase space first; inside a phrase, between words and never inside one; no closing punctuation
+starts a line and no opening punctuation ends one. Text is fitted by a binary search on the font size;
+text that cannot fit at the box's legible minimum, or that has characters the font lacks, is refused
+with the reason, never drawn clipped or as boxes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from PIL import ImageFont
+
+from generators import fonts
+from generators.script import LANGUAGE_TAGS, Script, to_hans
+
+#: Characters that may not start a line (closing punctuation, marks that follow what they close).
+NO_LINE_START = frozenset("。,、;:?!)]}〉》」』】〕〗〙〛”’…‥·ー々〻,.;:?!%)]}」』")
+#: Characters that may not end a line (opening punctuation).
+NO_LINE_END = frozenset("([{〈《「『【〔〖〘〚“‘([{")
+
+Direction = Literal["ltr", "ttb"]
+
+
+class TypesetError(ValueError):
+    """Text that cannot be set: the message says why, for the person who wrote the text."""
+
+
+class MissingGlyph(TypesetError):
+    """The font has no glyph for some characters of the text."""
+
+    def __init__(self, text: str, missing: str, font: str) -> None:
+        self.missing = missing
+        super().__init__(f"{font} cannot draw {' '.join(missing)} in {text!r}")
+
+
+class CannotFit(TypesetError):
+    """The text does not fit its box at the smallest legible size."""
+
+
+@functools.lru_cache(maxsize=512)
+def font(face: fonts.Face, size: int) -> ImageFont.FreeTypeFont:
+    """A face at a size, with the layout engine pinned to Raqm (it applies ``vert`` and ``locl``)."""
+    return ImageFont.truetype(str(face.path), size, layout_engine=ImageFont.Layout.RAQM)
+
+
+def _words(phrase: str) -> list[str]:
+    """A phrase cut into words (rjieba), with clreq's rules folded in: closing punctuation joins the word
+    before it, opening punctuation the word after it, so no break can put either at the wrong end."""
+    import rjieba
+
+    simplified = to_hans(phrase)
+    # Cut the Simplified form (the segmenter's dictionary is Simplified) and map back by position;
+    # t2s keeps the length of this text, and where it would not, cut the original.
+    source = simplified if len(simplified) == len(phrase) else phrase
+    pieces: list[str] = []
+    position = 0
+    for word in rjieba.cut(source):
+        pieces.append(phrase[position : position + len(word)])
+        position += len(word)
+    words: list[str] = []
+    for piece in pieces:
+        if words and (piece[0] in NO_LINE_START or words[-1][-1] in NO_LINE_END):
+            words[-1] += piece
+        else:
+            words.append(piece)
+    return words
+
+
+def break_points(text: str) -> list[list[str]]:
+    """The text as phrases of unbreakable words. Phrases are the text's lines when it has several (a
+    list, whose items keep their inner spaces), else its parts between spaces (a slogan's phrases)."""
+    phrases = text.split("\n") if "\n" in text else text.split()
+    return [_words(phrase) for phrase in phrases if phrase.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Text set in a box: its lines (or columns, for vertical text), size, and the space it takes."""
+
+    lines: tuple[str, ...]
+    size: int
+    width: int
+    height: int
+    line_height: int
+    direction: Direction
+
+
+#: Text is measured once at this size and scaled: the fonts carry no hinting, so advances are linear
+#: in the size, and a search over sizes needs no font loaded at each size.
+_REFERENCE = 1000
+
+
+def _measure(face: fonts.Face, size: int, text: str, direction: Direction, script: Script) -> int:
+    """The advance of ``text`` along its direction at ``size``, in whole pixels (rounded up)."""
+    return -(-_advance(face, text, direction, LANGUAGE_TAGS[script]) * size // _REFERENCE)
+
+
+@functools.lru_cache(maxsize=65536)
+def _advance(face: fonts.Face, text: str, direction: Direction, language: str) -> int:
+    loaded = font(face, _REFERENCE)
+    features = ["vert"] if direction == "ttb" else None
+    return int(loaded.getlength(text, direction=direction, features=features, language=language) + 0.999)
+
+
+def _greedy(words: Sequence[str], limit: int, measure: Callable[[str], int]) -> list[str]:
+    """Fill lines with whole words up to ``limit`` (every word fits alone)."""
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        if current and measure(current + word) > limit:
+            lines.append(current)
+            current = word
+        else:
+            current += word
+    return [*lines, current] if current else lines
+
+
+def _lines(words: Sequence[str], limit: int, measure: Callable[[str], int]) -> list[str] | None:
+    """The fewest lines of whole words within ``limit``, balanced so that the longest is as short as
+    it can be (``推動質量|變革創新``, not ``推動質量變革|創新``); ``None`` if a word alone is too long.
+
+    Greedy filling gives the fewest lines for a width; a binary search finds the narrowest width that
+    still needs no more lines than that."""
+    if any(measure(word) > limit for word in words):
+        return None
+    fewest = len(_greedy(words, limit, measure))
+    low, high = max(measure(word) for word in words), limit
+    while low < high:
+        middle = (low + high) // 2
+        if len(_greedy(words, middle, measure)) <= fewest:
+            high = middle
+        else:
+            low = middle + 1
+    return _greedy(words, low, measure)
+
+
+def _layouts(
+    phrases: list[list[str]], limit: int, measure: Callable[[str], int], *, break_phrases: bool
+) -> list[list[str]]:
+    """The ways to set the phrases within ``limit``: all on one line (phrases kept apart by a full-width
+    space), and each phrase on a line of its own; with ``break_phrases``, a phrase too long for a line
+    is broken between words."""
+    found = []
+    one_line = "\u3000".join("".join(words) for words in phrases)
+    if measure(one_line) <= limit:
+        found.append([one_line])
+    per_phrase: list[str] = []
+    for words in phrases:
+        lines = _lines(words, limit, measure) if break_phrases else ["".join(words)]
+        if lines is None or (not break_phrases and measure(lines[0]) > limit):
+            return found
+        per_phrase += lines
+    if per_phrase != [one_line]:
+        found.append(per_phrase)
+    return found
+
+
+def fit(
+    text: str,
+    face: fonts.Face,
+    box: tuple[int, int],
+    *,
+    min_size: int,
+    max_size: int,
+    script: Script,
+    direction: Direction = "ltr",
+    line_spacing: float = 1.3,
+    max_lines: int | None = None,
+) -> Setting:
+    """The largest setting of ``text`` in a box of ``(width, height)`` pixels, by binary search on the
+    size between ``min_size`` and ``max_size``; phrases are kept whole unless breaking them between
+    words gains more than a fifth of the size. Horizontal text is set in lines; vertical text
+    (``ttb``) in columns, read top to bottom, the first column rightmost.
+
+    Raises ``MissingGlyph`` if the face lacks a character, ``CannotFit`` if even ``min_size`` is too big.
+    """
+    missing = fonts.missing_characters(text, [face])
+    if missing:
+        raise MissingGlyph(text, missing, face.family)
+    phrases = break_points(text)
+    if not phrases:
+        raise CannotFit("there is no text to set")
+    width, height = box
+    along, across = (width, height) if direction == "ltr" else (height, width)
+
+    def attempt(size: int, break_phrases: bool) -> Setting | None:
+        measure = functools.partial(_measure, face, size, direction=direction, script=script)
+        pitch = int(size * line_spacing)
+        best: Setting | None = None
+        for lines in _layouts(phrases, along, measure, break_phrases=break_phrases):
+            if max_lines is not None and len(lines) > max_lines:
+                continue
+            extent = pitch * (len(lines) - 1) + size
+            if extent > across:
+                continue
+            longest = max(measure(line) for line in lines)
+            w, h = (longest, extent) if direction == "ltr" else (extent, longest)
+            setting = Setting(tuple(lines), size, w, h, pitch, direction)
+            if best is None or len(setting.lines) < len(best.lines):
+                best = setting
+        return best
+
+    def largest(break_phrases: bool) -> Setting | None:
+        found = attempt(min_size, break_phrases)
+        low, high = min_size, max_size
+        while found is not None and low < high:
+            middle = (low + high + 1) // 2
+            candidate = attempt(middle, break_phrases)
+            if candidate is None:
+                high = middle - 1
+            else:
+                low, found = middle, candidate
+        return found
+
+    # Phrases whole if that costs less than a fifth of the size; broken between words otherwise.
+    whole, broken = largest(False), largest(True)
+    if whole is not None and (broken is None or whole.size >= 0.8 * broken.size):
+        return whole
+    if broken is None:
+        raise CannotFit(
+            f"{text!r} does not fit {width}×{height} px even at {min_size} px "
+            f"(the smallest legible size for this place): shorten it"
+        )
+    return broken
+
+
+def face_path_digest(paths: Sequence[Path]) -> str:
+    """A digest of font files, for cache keys: a changed font must re-render what it draws."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
