@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from generators import fonts
 from generators.model import Activity, Campaign
 from generators.script import LANGUAGE_TAGS, Script, in_script
-from generators.typeset import Direction, Setting, fit, font
+from generators.typeset import CannotFit, Direction, Setting, fit, font
 
 RED = (200, 22, 29)
 RED_DARK = (150, 12, 20)
@@ -165,6 +165,23 @@ class Design:
     id: str
     roles: dict[str, str] = field(hash=False)
     qr_path: str = ""  # the page the QR code points to, below the public base URL
+    #: A body that is a list: the engine shows as many items as fit (at least one), then ``more``
+    #: (with ``{n}``, the number left out), then ``tail``.
+    items: tuple[str, ...] = ()
+    more: str = ""
+    tail: str = ""
+
+    def body_texts(self) -> list[str]:
+        """The body's text, longest first: the whole list, then shorter ones, for the engine to try."""
+        if not self.items:
+            return [self.roles["body"]] if "body" in self.roles else []
+        texts = []
+        for shown in range(len(self.items), 0, -1):
+            lines = list(self.items[:shown])
+            if shown < len(self.items):
+                lines.append(self.more.format(n=len(self.items) - shown))
+            texts.append("\n".join([*lines, self.tail] if self.tail else lines))
+        return texts
 
     @property
     def headline(self) -> str:
@@ -202,8 +219,10 @@ def designs(campaign: Campaign) -> list[Design]:
 def theme_design(campaign: Campaign) -> Design:
     issuers = "、".join(campaign.organizers[i].short for i in campaign.issuers)
     first, last = campaign.start, campaign.end
-    when = f"{first.year}年{first.month}月" if (first.year, first.month) == (last.year, last.month) else (
-        f"{_date(first)}至{_date(last)}"
+    when = (
+        f"{first.year}年{first.month}月"
+        if (first.year, first.month) == (last.year, last.month)
+        else (f"{_date(first)}至{_date(last)}")
     )
     roles = {
         "kicker": _kicker(campaign),
@@ -218,17 +237,19 @@ def today_design(campaign: Campaign, day: dt.date) -> Design:
     on_day = campaign.activities_on(day)
     dated = [a for a in on_day if a.span.own]
     running = len(on_day) - len(dated)
-    items = [f"{a.title}({'、'.join(campaign.organizers[o].short for o in a.organizers)})" for a in dated[:5]]
-    if len(dated) > 5:
-        items.append(f"等{len(dated)}項")
-    items.append(f"另有{running}項活動在活動期間進行" if items else f"今日有{running}項活動在活動期間進行")
+    items = tuple(
+        f"{a.title}({'、'.join(campaign.organizers[o].short for o in a.organizers)})" for a in dated
+    )
+    tail = f"另有{running}項活動在活動期間進行" if items else f"今日有{running}項活動在活動期間進行"
     roles = {
         "kicker": f"{_kicker(campaign)} · 今日活動",
         "headline": f"{day.month}月{day.day}日 {_weekday(day)}",
         "sub": campaign.theme,
-        "body": "\n".join(items),
+        "body": "\n".join([*items, tail]),
     }
-    return Design(f"today-{day.isoformat()}", roles, f"list?date={day.isoformat()}")
+    if not items:
+        return Design(f"today-{day.isoformat()}", roles, f"list?date={day.isoformat()}")
+    return Design(f"today-{day.isoformat()}", roles, f"list?date={day.isoformat()}", items, "等另{n}項", tail)
 
 
 def activity_design(campaign: Campaign, activity: Activity) -> Design:
@@ -237,7 +258,12 @@ def activity_design(campaign: Campaign, activity: Activity) -> Design:
     if activity.place:
         when += f" · {activity.place}"
     organizers = "、".join(campaign.organizers[o].short for o in activity.organizers)
-    roles = {"kicker": _kicker(campaign), "headline": activity.title, "sub": when, "body": f"主辦:{organizers}"}
+    roles = {
+        "kicker": _kicker(campaign),
+        "headline": activity.title,
+        "sub": when,
+        "body": f"主辦:{organizers}",
+    }
     return Design(f"activity-{activity.id}", roles, f"activities/{activity.id}")
 
 
@@ -285,16 +311,30 @@ def _background(fmt: Format) -> Image.Image:
     inset = fmt.bleed + max(4, fmt.margin // 3)
     line = max(2, fmt.short_side // 180)
     gold = _ink(GOLD) + _LEVELS - 1
-    ImageDraw.Draw(image).rectangle((inset, inset, fmt.width - inset, fmt.height - inset), outline=gold, width=line)
+    ImageDraw.Draw(image).rectangle(
+        (inset, inset, fmt.width - inset, fmt.height - inset), outline=gold, width=line
+    )
     return image
 
 
-def _apply_inks(image: Image.Image, masks: dict[tuple[int, int, int], Image.Image]) -> None:
-    """Lay each ink's anti-aliased coverage mask onto the palette image as that ink's levels."""
-    for color, mask in masks.items():
-        base = _ink(color)
-        levels = mask.point([base + v * (_LEVELS - 1) // 255 for v in range(256)])
-        image.paste(levels, mask=mask.point([0] + [255] * 255))
+@functools.cache
+def _levels(color: tuple[int, int, int]) -> list[int]:
+    base = _ink(color)
+    return [0] + [base + v * (_LEVELS - 1) // 255 for v in range(1, 256)]
+
+
+def _apply_ink(
+    image: Image.Image, mask: Image.Image, color: tuple[int, int, int], at: tuple[int, int]
+) -> None:
+    """Lay an anti-aliased coverage mask onto the palette image at ``at``, as the ink's levels.
+
+    Only the glyphs' bounding box is laid, and there the background is plain red (index 0), which is
+    also what no coverage maps to: no compositing is needed."""
+    bbox = mask.getbbox()
+    if bbox is None:
+        return
+    levels = mask.crop(bbox).point(_levels(color))
+    image.paste(levels, (at[0] + bbox[0], at[1] + bbox[1]))
 
 
 def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base_url: str) -> Rendered:
@@ -306,51 +346,64 @@ def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base
     for role, box in layout.items():
         if role == "qr" or role not in design.roles:
             continue
-        text = in_script(design.roles[role], script)
         x0, y0, x1, y1 = _box_pixels(fmt, box)
         face = fonts.face(box.style, box.weight, script)
-        setting = fit(
-            text, face, (x1 - x0, y1 - y0),
-            min_size=max(12, round(box.min_size * fmt.short_side)),
-            max_size=max(12, round(box.max_size * fmt.short_side)),
-            script=script, direction=box.direction,
-        )  # fmt: skip
+        texts = design.body_texts() if role == "body" else [design.roles[role]]
+        for number, text in enumerate(texts, 1):
+            try:
+                setting = fit(
+                    in_script(text, script), face, (x1 - x0, y1 - y0),
+                    min_size=max(12, round(box.min_size * fmt.short_side)),
+                    max_size=max(12, round(box.max_size * fmt.short_side)),
+                    script=script, direction=box.direction,
+                )  # fmt: skip
+                break
+            except CannotFit:
+                if number == len(texts):
+                    raise
         settings.append((role, box, setting))
 
     image = _background(fmt)
-    masks: dict[tuple[int, int, int], Image.Image] = {}
     placed: list[Placed] = []
     for role, box, setting in settings:
-        if box.color not in masks:
-            masks[box.color] = Image.new("L", image.size, 0)
-        draw = ImageDraw.Draw(masks[box.color])
         x0, y0, x1, y1 = _box_pixels(fmt, box)
+        # Each role is drawn into a coverage mask of its own box only (a print canvas is 18 Mpx), then
+        # laid onto the palette image as its ink's levels.
+        pad = setting.size  # room for glyphs that overhang their advance
+        origin = (x0 - pad, y0 - pad)
+        mask = Image.new("L", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), 0)
+        draw = ImageDraw.Draw(mask)
         face = font(fonts.face(box.style, box.weight, script), setting.size)
         boxes = []
         if setting.direction == "ttb":
             # Columns read top to bottom, the first on the right, the block centred in its box.
-            right = (x0 + x1 + setting.width) // 2
-            top = y0 + ((y1 - y0) - setting.height) // 2
+            right = (x1 - x0 + setting.width) // 2 + pad
+            top = ((y1 - y0) - setting.height) // 2 + pad
+            kwargs = {
+                "font": face,
+                "anchor": "mt",
+                "direction": "ttb",
+                "features": ["vert"],
+                "language": language,
+            }
             for n, column in enumerate(setting.lines):
-                x = right - setting.size // 2 - n * setting.line_height
-                xy = (x, top)
-                kwargs = {"font": face, "anchor": "mt", "direction": "ttb", "features": ["vert"], "language": language}
+                xy = (right - setting.size // 2 - n * setting.line_height, top)
                 draw.text(xy, column, fill=255, **kwargs)  # type: ignore[arg-type]
                 boxes.append(draw.textbbox(xy, column, **kwargs))  # type: ignore[arg-type]
         else:
-            top = y0 + ((y1 - y0) - setting.height) // 2
+            top = ((y1 - y0) - setting.height) // 2 + pad
             for n, line in enumerate(setting.lines):
                 y = top + n * setting.line_height
-                if box.align == "left":
-                    xy, anchor = (x0, y), "la"
-                else:
-                    xy, anchor = ((x0 + x1) // 2, y), "ma"
+                xy, anchor = ((pad, y), "la") if box.align == "left" else (((x1 - x0) // 2 + pad, y), "ma")
                 draw.text(xy, line, fill=255, font=face, anchor=anchor, language=language)
                 boxes.append(draw.textbbox(xy, line, font=face, anchor=anchor, language=language))
-        bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-        placed.append(Placed(role, setting, bbox))
+        _apply_ink(image, mask, box.color, origin)
+        left = min(b[0] for b in boxes) + origin[0]
+        upper = min(b[1] for b in boxes) + origin[1]
+        right_edge = max(b[2] for b in boxes) + origin[0]
+        lower = max(b[3] for b in boxes) + origin[1]
+        placed.append(Placed(role, setting, (left, upper, right_edge, lower)))
 
-    _apply_inks(image, masks)
     if fmt.qr and "qr" in layout:
         x0, y0, x1, y1 = _box_pixels(fmt, layout["qr"])
         side = min(x1 - x0, y1 - y0)
@@ -370,18 +423,69 @@ def encode_png(image: Image.Image, fmt: Format) -> bytes:
     return out.getvalue()
 
 
-def encode_pdf(image: Image.Image, fmt: Format) -> bytes:
-    """A one-page PDF of the poster at the format's resolution (the page is the canvas, bleed
-    included), losslessly compressed, with no creation date, so identical inputs give identical bytes."""
-    out = io.BytesIO()
-    image.save(out, "PDF", resolution=float(fmt.dpi))
-    return out.getvalue()
+def encode_pdf(png: bytes, fmt: Format) -> bytes:
+    """A one-page PDF of a poster's PNG, at the format's resolution (the page is the canvas, bleed
+    included). The PNG's compressed pixel data goes in unchanged (PDF's FlateDecode with PNG
+    predictors reads it as is), so the PDF is lossless and costs nothing to encode; it carries no
+    date, so identical inputs give identical bytes."""
+    width, height, palette, data = _png_parts(png)
+    points = (width * 72 / fmt.dpi, height * 72 / fmt.dpi)
+    content = f"q {points[0]:.2f} 0 0 {points[1]:.2f} 0 0 cm /Im0 Do Q".encode()
+    image_dict = (
+        f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /BitsPerComponent 8 "
+        f"/ColorSpace [/Indexed /DeviceRGB {len(palette) // 3 - 1} <{palette.hex()}>] "
+        f"/Filter /FlateDecode /DecodeParms << /Predictor 15 /Colors 1 /BitsPerComponent 8 "
+        f"/Columns {width} >> /Length {len(data)} >>"
+    ).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {points[0]:.2f} {points[1]:.2f}] "
+         f"/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>").encode(),
+        image_dict + b"\nstream\n" + data + b"\nendstream",
+        f"<< /Length {len(content)} >>".encode() + b"\nstream\n" + content + b"\nendstream",
+    ]  # fmt: skip
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _png_parts(png: bytes) -> tuple[int, int, bytes, bytes]:
+    """Width, height, palette and the zlib stream of an 8-bit palette PNG."""
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    position, width, height, palette, data = 8, 0, 0, b"", bytearray()
+    while position < len(png):
+        length = int.from_bytes(png[position : position + 4], "big")
+        kind = png[position + 4 : position + 8]
+        chunk = png[position + 8 : position + 8 + length]
+        if kind == b"IHDR":
+            width, height = int.from_bytes(chunk[0:4], "big"), int.from_bytes(chunk[4:8], "big")
+            if chunk[8:10] != b"\x08\x03" or chunk[12] != 0:
+                raise ValueError("expected an 8-bit, non-interlaced palette PNG")
+        elif kind == b"PLTE":
+            palette = chunk
+        elif kind == b"IDAT":
+            data += chunk
+        position += 12 + length
+    return width, height, palette, bytes(data)
 
 
 def thumbnail(image: Image.Image, width: int = 360) -> bytes:
-    """A small WebP of the poster for the gallery."""
-    small = image.convert("RGB")
-    small.thumbnail((width, width * 4), Image.Resampling.LANCZOS)
+    """A small JPEG of the poster for the gallery (about ``width`` pixels wide, or as tall as four
+    times that for a tall banner)."""
+    scale = min(width / image.width, 4 * width / image.height)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # Pick pixels down to twice the size (a palette image cannot be filtered; picking is cheap), then
+    # average 2×2 blocks in RGB: a fraction of the time of filtering the whole canvas.
+    doubled = image.resize((size[0] * 2, size[1] * 2), Image.Resampling.NEAREST) if scale < 0.25 else image
+    small = doubled.convert("RGB").resize(size, Image.Resampling.BOX)
     out = io.BytesIO()
-    small.save(out, "WEBP", quality=80, method=4)
+    small.save(out, "JPEG", quality=85, subsampling=0)
     return out.getvalue()

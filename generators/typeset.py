@@ -109,20 +109,23 @@ def _advance(face: fonts.Face, text: str, direction: Direction, language: str) -
     return int(loaded.getlength(text, direction=direction, features=features, language=language) + 0.999)
 
 
-def _greedy(words: Sequence[str], limit: int, measure: Callable[[str], int]) -> list[str]:
-    """Fill lines with whole words up to ``limit`` (every word fits alone)."""
+def _greedy(words: Sequence[str], limit: int, measure: Callable[[str], int], joiner: str = "") -> list[str]:
+    """Fill lines with whole words up to ``limit`` (every word fits alone), ``joiner`` between words."""
     lines: list[str] = []
     current = ""
     for word in words:
-        if current and measure(current + word) > limit:
+        candidate = current + joiner + word if current else word
+        if current and measure(candidate) > limit:
             lines.append(current)
             current = word
         else:
-            current += word
+            current = candidate
     return [*lines, current] if current else lines
 
 
-def _lines(words: Sequence[str], limit: int, measure: Callable[[str], int]) -> list[str] | None:
+def _lines(
+    words: Sequence[str], limit: int, measure: Callable[[str], int], joiner: str = ""
+) -> list[str] | None:
     """The fewest lines of whole words within ``limit``, balanced so that the longest is as short as
     it can be (``推動質量|變革創新``, not ``推動質量變革|創新``); ``None`` if a word alone is too long.
 
@@ -130,27 +133,32 @@ def _lines(words: Sequence[str], limit: int, measure: Callable[[str], int]) -> l
     still needs no more lines than that."""
     if any(measure(word) > limit for word in words):
         return None
-    fewest = len(_greedy(words, limit, measure))
+    fewest = len(_greedy(words, limit, measure, joiner))
     low, high = max(measure(word) for word in words), limit
     while low < high:
         middle = (low + high) // 2
-        if len(_greedy(words, middle, measure)) <= fewest:
+        if len(_greedy(words, middle, measure, joiner)) <= fewest:
             high = middle
         else:
             low = middle + 1
-    return _greedy(words, low, measure)
+    return _greedy(words, low, measure, joiner)
 
 
 def _layouts(
     phrases: list[list[str]], limit: int, measure: Callable[[str], int], *, break_phrases: bool
 ) -> list[list[str]]:
     """The ways to set the phrases within ``limit``: all on one line (phrases kept apart by a full-width
-    space), and each phrase on a line of its own; with ``break_phrases``, a phrase too long for a line
-    is broken between words."""
+    space), whole phrases packed into balanced lines, and each phrase on a line of its own; with
+    ``break_phrases``, a phrase too long for a line is broken between words."""
     found = []
-    one_line = "\u3000".join("".join(words) for words in phrases)
+    whole = ["".join(words) for words in phrases]
+    one_line = "\u3000".join(whole)
     if measure(one_line) <= limit:
         found.append([one_line])
+    elif len(whole) > 2:
+        packed = _lines(whole, limit, measure, joiner="\u3000")
+        if packed is not None and len(packed) < len(whole):
+            found.append(packed)
     per_phrase: list[str] = []
     for words in phrases:
         lines = _lines(words, limit, measure) if break_phrases else ["".join(words)]
@@ -159,6 +167,18 @@ def _layouts(
         per_phrase += lines
     if per_phrase != [one_line]:
         found.append(per_phrase)
+    if break_phrases and len(phrases) > 1:
+        # Last resort for long texts in narrow places: words flow across phrases, a space between two.
+        tokens = [
+            ("\u3000" if i and n == 0 else "") + word
+            for i, words in enumerate(phrases)
+            for n, word in enumerate(words)
+        ]
+        flowed = _lines(tokens, limit, measure)
+        if flowed is not None:
+            flowed = [line.lstrip("\u3000") for line in flowed]
+            if flowed not in found:
+                found.append(flowed)
     return found
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from generators.loader import CampaignError, find_campaigns, load_campaign
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_POSTERS = Path(__file__).resolve().parent.parent / "instance" / "posters"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 
 
@@ -34,6 +36,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.set_defaults(run=_serve)
 
+    render = commands.add_parser("render", parents=[data], help="render every poster and banner")
+    render.add_argument(
+        "--out", type=Path, default=DEFAULT_POSTERS, metavar="DIR",
+        help="where the posters and manifest.json go (default: instance/posters)",
+    )  # fmt: skip
+    render.add_argument(
+        "--base-url", default=DEFAULT_BASE_URL, metavar="URL",
+        help=f"the public site the QR codes point to (default {DEFAULT_BASE_URL})",
+    )  # fmt: skip
+    render.add_argument(
+        "--format", action="append", metavar="ID", dest="formats",
+        help="render only this format (repeatable; default: every format)",
+    )  # fmt: skip
+    render.set_defaults(run=_render)
+
     revise = commands.add_parser(
         "revise", parents=[data], help="record data changes in revisions.toml (feeds' SEQUENCE)",
     )  # fmt: skip
@@ -52,6 +69,58 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     fonts.set_defaults(run=_fonts)
     return parser
+
+
+class _ProgressBar:
+    """A progress bar on standard error: redrawn in place on a terminal, a line every tenth otherwise."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if self.tty:
+            filled = done * 30 // max(total, 1)
+            print(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="", file=sys.stderr)
+            if done == total:
+                print(file=sys.stderr)
+        elif tenth != self.shown:
+            self.shown = tenth
+            print(f"{self.label}: {done}/{total}", file=sys.stderr)
+
+
+def _render(args: argparse.Namespace) -> int:
+    import time
+
+    from generators.loader import load_current
+    from generators.poster_set import render_set
+    from generators.posters import FORMATS_BY_ID
+
+    unknown = [f for f in args.formats or [] if f not in FORMATS_BY_ID]
+    if unknown:
+        print(f"unknown format {unknown[0]!r} (the formats are: {', '.join(FORMATS_BY_ID)})", file=sys.stderr)
+        return 2
+    base_url = args.base_url if args.base_url.endswith("/") else args.base_url + "/"
+    try:
+        campaign = load_current(args.data)
+    except CampaignError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    only = (lambda job: job.format in args.formats) if args.formats else None
+    result = render_set(campaign, args.data, args.out, base_url, progress=_ProgressBar("render"), only=only)
+    for refusal in result.refused:
+        print(f"refused {refusal['format']}/{refusal['script']}/{refusal['design']}: {refusal['refused']}",
+              file=sys.stderr)  # fmt: skip
+    seconds = time.perf_counter() - started
+    print(
+        f"{result.rendered} rendered, {result.reused} unchanged, {len(result.refused)} refused "
+        f"in {seconds:.1f} s: {args.out / 'manifest.json'}"
+    )
+    return 1 if result.refused else 0
 
 
 def _aware_time(value: str) -> dt.datetime:
