@@ -43,7 +43,8 @@ def _palette() -> list[int]:
     for ink in _INKS:
         for level in range(_LEVELS):
             t = level / (_LEVELS - 1)
-            entries.append(tuple(round(r + (i - r) * t) for r, i in zip(RED, ink, strict=True)))  # type: ignore[misc]
+            r, g, b = (round(c + (i - c) * t) for c, i in zip(RED, ink, strict=True))
+            entries.append((r, g, b))
     entries += [(0, 0, 0), (255, 255, 255)]
     entries += [RED] * (256 - len(entries))
     return [channel for entry in entries for channel in entry]
@@ -299,7 +300,7 @@ def _qr_image(url: str, size: int) -> Image.Image:
     modules = code.make_image(fill_color="black", back_color="white").get_image().convert("L")
     scale = max(1, size // modules.width)
     big = modules.resize((modules.width * scale, modules.height * scale), Image.Resampling.NEAREST)
-    indexed = big.point([_BLACK if v < 128 else _PAPER for v in range(256)]).convert("P")
+    indexed: Image.Image = big.point([_BLACK if v < 128 else _PAPER for v in range(256)]).convert("P")
     indexed.putpalette(PALETTE)
     return indexed
 
@@ -347,12 +348,12 @@ def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base
         if role == "qr" or role not in design.roles:
             continue
         x0, y0, x1, y1 = _box_pixels(fmt, box)
-        face = fonts.face(box.style, box.weight, script)
+        typeface = fonts.face(box.style, box.weight, script)
         texts = design.body_texts() if role == "body" else [design.roles[role]]
         for number, text in enumerate(texts, 1):
             try:
                 setting = fit(
-                    in_script(text, script), face, (x1 - x0, y1 - y0),
+                    in_script(text, script), typeface, (x1 - x0, y1 - y0),
                     min_size=max(12, round(box.min_size * fmt.short_side)),
                     max_size=max(12, round(box.max_size * fmt.short_side)),
                     script=script, direction=box.direction,
@@ -374,7 +375,7 @@ def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base
         mask = Image.new("L", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), 0)
         draw = ImageDraw.Draw(mask)
         face = font(fonts.face(box.style, box.weight, script), setting.size)
-        boxes = []
+        boxes: list[tuple[float, float, float, float]] = []
         if setting.direction == "ttb":
             # Columns read top to bottom, the first on the right, the block centred in its box.
             right = (x1 - x0 + setting.width) // 2 + pad
@@ -402,7 +403,7 @@ def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base
         upper = min(b[1] for b in boxes) + origin[1]
         right_edge = max(b[2] for b in boxes) + origin[0]
         lower = max(b[3] for b in boxes) + origin[1]
-        placed.append(Placed(role, setting, (left, upper, right_edge, lower)))
+        placed.append(Placed(role, setting, (int(left), int(upper), int(right_edge) + 1, int(lower) + 1)))
 
     if fmt.qr and "qr" in layout:
         x0, y0, x1, y1 = _box_pixels(fmt, layout["qr"])

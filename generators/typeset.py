@@ -144,12 +144,22 @@ def _lines(
     return _greedy(words, low, measure, joiner)
 
 
+Mode = Literal["whole", "break", "flow"]
+
+
 def _layouts(
-    phrases: list[list[str]], limit: int, measure: Callable[[str], int], *, break_phrases: bool
+    phrases: list[list[str]], limit: int, measure: Callable[[str], int], mode: Mode
 ) -> list[list[str]]:
     """The ways to set the phrases within ``limit``: all on one line (phrases kept apart by a full-width
-    space), whole phrases packed into balanced lines, and each phrase on a line of its own; with
-    ``break_phrases``, a phrase too long for a line is broken between words."""
+    space), whole phrases packed into balanced lines, and each phrase on a line of its own. In ``break``
+    mode a phrase too long for a line is broken between words; in ``flow`` mode, the last resort, words
+    flow from one phrase into the next."""
+    if mode == "flow":
+        tokens = [
+            ("\u3000" if i and n == 0 else "") + w for i, ws in enumerate(phrases) for n, w in enumerate(ws)
+        ]
+        flowed = _lines(tokens, limit, measure)
+        return [] if flowed is None else [[line.lstrip("\u3000") for line in flowed]]
     found = []
     whole = ["".join(words) for words in phrases]
     one_line = "\u3000".join(whole)
@@ -161,24 +171,12 @@ def _layouts(
             found.append(packed)
     per_phrase: list[str] = []
     for words in phrases:
-        lines = _lines(words, limit, measure) if break_phrases else ["".join(words)]
-        if lines is None or (not break_phrases and measure(lines[0]) > limit):
+        lines = _lines(words, limit, measure) if mode == "break" else ["".join(words)]
+        if lines is None or (mode == "whole" and measure(lines[0]) > limit):
             return found
         per_phrase += lines
     if per_phrase != [one_line]:
         found.append(per_phrase)
-    if break_phrases and len(phrases) > 1:
-        # Last resort for long texts in narrow places: words flow across phrases, a space between two.
-        tokens = [
-            ("\u3000" if i and n == 0 else "") + word
-            for i, words in enumerate(phrases)
-            for n, word in enumerate(words)
-        ]
-        flowed = _lines(tokens, limit, measure)
-        if flowed is not None:
-            flowed = [line.lstrip("\u3000") for line in flowed]
-            if flowed not in found:
-                found.append(flowed)
     return found
 
 
@@ -210,11 +208,11 @@ def fit(
     width, height = box
     along, across = (width, height) if direction == "ltr" else (height, width)
 
-    def attempt(size: int, break_phrases: bool) -> Setting | None:
+    def attempt(size: int, mode: Mode) -> Setting | None:
         measure = functools.partial(_measure, face, size, direction=direction, script=script)
         pitch = int(size * line_spacing)
         best: Setting | None = None
-        for lines in _layouts(phrases, along, measure, break_phrases=break_phrases):
+        for lines in _layouts(phrases, along, measure, mode):
             if max_lines is not None and len(lines) > max_lines:
                 continue
             extent = pitch * (len(lines) - 1) + size
@@ -227,28 +225,32 @@ def fit(
                 best = setting
         return best
 
-    def largest(break_phrases: bool) -> Setting | None:
-        found = attempt(min_size, break_phrases)
+    def largest(mode: Mode) -> Setting | None:
+        found = attempt(min_size, mode)
         low, high = min_size, max_size
         while found is not None and low < high:
             middle = (low + high + 1) // 2
-            candidate = attempt(middle, break_phrases)
+            candidate = attempt(middle, mode)
             if candidate is None:
                 high = middle - 1
             else:
                 low, found = middle, candidate
         return found
 
-    # Phrases whole if that costs less than a fifth of the size; broken between words otherwise.
-    whole, broken = largest(False), largest(True)
+    # Phrases whole if that costs less than a fifth of the size; broken between words otherwise; words
+    # flowing across phrases only when nothing else fits.
+    whole, broken = largest("whole"), largest("break")
     if whole is not None and (broken is None or whole.size >= 0.8 * broken.size):
         return whole
-    if broken is None:
+    if broken is not None:
+        return broken
+    flowed = largest("flow")
+    if flowed is None:
         raise CannotFit(
             f"{text!r} does not fit {width}×{height} px even at {min_size} px "
             f"(the smallest legible size for this place): shorten it"
         )
-    return broken
+    return flowed
 
 
 def face_path_digest(paths: Sequence[Path]) -> str:

@@ -83,7 +83,8 @@ class _ProgressBar:
         tenth = done * 10 // max(total, 1)
         if self.tty:
             filled = done * 30 // max(total, 1)
-            print(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="", file=sys.stderr)
+            bar = "#" * filled + "." * (30 - filled)
+            print(f"\r{self.label} [{bar}] {done}/{total}", end="", file=sys.stderr)
             if done == total:
                 print(file=sys.stderr)
         elif tenth != self.shown:
@@ -198,6 +199,11 @@ def _serve(args: argparse.Namespace) -> int:
             print(error, file=sys.stderr)
         print("the data has errors: not starting (run `quality-month check`)", file=sys.stderr)
         return 1
+    from web.posters import start_background_render
+
+    if not app.config.get("PUBLIC_URL"):
+        app.config["PUBLIC_URL"] = f"http://{args.host}:{args.port}/"
+    start_background_render(app)
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0
 

@@ -1,0 +1,204 @@
+"""The poster gallery: ``/posters`` (thumbnails, filters, downloads), ``/posters.json``, the files under
+content-hashed URLs, and a ZIP per format and script.
+
+The posters are rendered into ``POSTER_DIR`` (default: the instance folder's ``posters/``) by
+``quality-month render`` or, when the server starts on its defaults, by a background render; only
+files that the manifest names are ever served, so no URL reaches anything else on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, render_template, request, send_file, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from generators.poster_set import load_manifest, render_set
+from generators.posters import FORMATS, FORMATS_BY_ID
+from generators.script import LANGUAGE_TAGS, SCRIPTS
+from web.api import campaign, json_response
+
+bp = Blueprint("posters", __name__)
+
+_YEAR = 365 * 24 * 3600
+_GROUPS = {"theme": "主題", "slogan": "口號", "today": "每日活動", "activity": "重點活動"}
+
+
+def poster_dir() -> Path:
+    return Path(current_app.config["POSTER_DIR"])
+
+
+def _manifest() -> dict[str, Any]:
+    """The manifest, re-read only when its file changes (a render may replace it at any time)."""
+    path = poster_dir() / "manifest.json"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {"posters": []}
+    cached = current_app.extensions.get("poster_manifest")
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, load_manifest(poster_dir()))
+        current_app.extensions["poster_manifest"] = cached
+    manifest: dict[str, Any] = cached[1]
+    return manifest
+
+
+def _url(entry: dict[str, Any], file: str) -> str:
+    return url_for("posters.file", digest=entry["sha256"][:16], name=file)
+
+
+def poster_document(entry: dict[str, Any]) -> dict[str, Any]:
+    document = {k: v for k, v in entry.items() if k not in ("key", "pdf", "file", "thumbnail")}
+    document["url"] = _url(entry, entry["file"])
+    document["thumbnail"] = _url(entry, entry["thumbnail"])
+    if "pdf" in entry:
+        document["pdf"] = {**entry["pdf"], "url": _url(entry, entry["pdf"]["file"])}
+        del document["pdf"]["file"]
+    return document
+
+
+def _group(design: str) -> str:
+    return design.split("-", 1)[0]
+
+
+def _choice(name: str, allowed: list[str]) -> str | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return None
+    if value not in allowed:
+        abort(400, f"{name} {value!r} is not one of: {', '.join(allowed)}")
+    return value
+
+
+@bp.get("/posters.json")
+def posters_json() -> BaseResponse:
+    manifest = _manifest()
+    document = {
+        "posters": [poster_document(e) for e in manifest.get("posters", [])],
+        "refused": manifest.get("refused", []),
+        "rendering": _render_state(),
+    }
+    return json_response(document, max_age=60)
+
+
+@bp.get("/posters")
+def gallery() -> str:
+    manifest = _manifest()
+    all_entries = manifest.get("posters", [])
+    groups = list(_GROUPS)
+    group = _choice("design", groups + sorted({e["design"] for e in all_entries}))
+    fmt = _choice("format", [f.id for f in FORMATS])
+    script = _choice("script", list(SCRIPTS)) or "hant"
+    chosen = [
+        e
+        for e in all_entries
+        if e["script"] == script
+        and (fmt is None or e["format"] == fmt)
+        and (group is None or e["design"] == group or _group(e["design"]) == group)
+    ]
+    if fmt is None and group is None:
+        chosen = [e for e in chosen if e["format"] == "kiosk-portrait" or _group(e["design"]) != "today"]
+    other = "hans" if script == "hant" else "hant"
+    return render_template(
+        "posters.html",
+        campaign=campaign(),
+        script=script,
+        lang=LANGUAGE_TAGS[script],
+        switch_path=url_for("posters.gallery", **{**request.args, "script": other}),
+        switch_lang=LANGUAGE_TAGS[other],
+        subscribe=None,
+        root="/" if script == "hant" else "/hans/",
+        entries=[poster_document(e) for e in chosen],
+        formats=FORMATS,
+        formats_by_id=FORMATS_BY_ID,
+        groups=_GROUPS,
+        chosen={"design": group, "format": fmt, "script": script},
+        zips=[(f, url_for("posters.archive", format=f.id, script=script)) for f in FORMATS],
+        rendering=_render_state(),
+        total=len(all_entries),
+    )
+
+
+@bp.get("/posters/<digest>/<path:name>")
+def file(digest: str, name: str) -> BaseResponse:
+    """A file of the manifest under its content hash: cached for a year, since the URL changes with it."""
+    for entry in _manifest().get("posters", []):
+        files = {entry["file"], entry["thumbnail"]} | ({entry["pdf"]["file"]} if "pdf" in entry else set())
+        if name in files:
+            if entry["sha256"][:16] != digest:
+                abort(404, f"{name} has changed: /posters.json has its current address")
+            response = send_file(poster_dir() / name, max_age=_YEAR, etag=True, conditional=True)
+            response.cache_control.immutable = True
+            response.cache_control.public = True
+            if request.args.get("download"):
+                response.headers["Content-Disposition"] = f'attachment; filename="{name.replace("/", "-")}"'
+            return response
+    abort(404, f"there is no poster file {name!r}")
+
+
+@bp.get("/posters/<format>-<any(hant, hans):script>.zip")
+def archive(format: str, script: str) -> BaseResponse:
+    """Every poster of a format and script in one ZIP (PNG, and PDF for print), built once per manifest."""
+    if format not in FORMATS_BY_ID:
+        abort(404, f"there is no format {format!r}")
+    chosen = [e for e in _manifest().get("posters", []) if e["format"] == format and e["script"] == script]
+    if not chosen:
+        abort(404, f"no {format} posters in {script} script have been rendered yet")
+    digest = hashlib.sha256("".join(e["sha256"] for e in chosen).encode()).hexdigest()[:16]
+    target = poster_dir() / "zips" / f"{format}-{script}-{digest}.zip"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{threading.get_ident()}.tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as bundle:
+            for entry in chosen:
+                for name in [entry["file"], *([entry["pdf"]["file"]] if "pdf" in entry else [])]:
+                    info = zipfile.ZipInfo(name.rsplit("/", 1)[-1], date_time=(2022, 1, 1, 0, 0, 0))
+                    bundle.writestr(info, (poster_dir() / name).read_bytes())
+        tmp.replace(target)
+    response = send_file(target, mimetype="application/zip", as_attachment=True,
+                         download_name=f"{campaign().id}-{format}-{script}.zip", etag=True, conditional=True)  # fmt: skip
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+# --- rendering when the server starts on its defaults ---------------------------------------------
+
+
+def _render_state() -> dict[str, Any]:
+    state: dict[str, Any] = current_app.extensions.get("poster_render", {"running": False})
+    return dict(state)
+
+
+def start_background_render(app: Flask) -> threading.Thread:
+    """Render the missing or changed posters in a background thread, so the server answers at once."""
+    state: dict[str, Any] = {"running": True, "done": 0, "total": 0, "error": None}
+    app.extensions["poster_render"] = state
+    loaded = app.extensions["campaign"]
+    base_url = app.config.get("PUBLIC_URL") or f"http://{app.config.get('SERVER_NAME') or '127.0.0.1:8000'}/"
+
+    def progress(done: int, total: int) -> None:
+        state.update(done=done, total=total)
+
+    def run() -> None:
+        try:
+            render_set(loaded, Path(app.config["DATA_DIR"]), Path(app.config["POSTER_DIR"]), base_url,
+                       progress=progress)  # fmt: skip
+        except Exception as exc:  # reported on /posters.json and the gallery, logged, never fatal
+            state["error"] = str(exc)
+            app.logger.exception("poster render failed")
+        finally:
+            state["running"] = False
+
+    thread = threading.Thread(target=run, name="poster-render", daemon=True)
+    thread.start()
+    return thread
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("POSTER_DIR", str(Path(app.instance_path) / "posters"))
+    app.register_blueprint(bp)
