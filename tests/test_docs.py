@@ -32,6 +32,7 @@ def test_every_url_is_in_the_readme(real_app: Flask) -> None:
         "/<any(organizers, 'organizer-kinds', kinds):group>/<key>/": "`/<group>/<key>/`",
         "/<any(organizers, 'organizer-kinds', kinds):group>/<key>/list": "`/<group>/<key>/list`",
         "/feeds/<string:name>.ics": "`/feeds/<name>.ics`",
+        "/posters/<format>-<any(hant, hans):script>.zip": "`/posters/<format>-<script>.zip`",
     }
     for rule in rules:
         plain = rule.removeprefix("/hans") or "/"

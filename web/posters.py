@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import zipfile
+from urllib.parse import urlencode
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from generators.poster_set import load_manifest, render_set
 from generators.posters import FORMATS, FORMATS_BY_ID
-from generators.script import LANGUAGE_TAGS, SCRIPTS
+from generators.script import LANGUAGE_TAGS, SCRIPTS, Script
 from web.api import campaign, json_response
 
 bp = Blueprint("posters", __name__)
@@ -92,7 +93,7 @@ def gallery() -> str:
     groups = list(_GROUPS)
     group = _choice("design", groups + sorted({e["design"] for e in all_entries}))
     fmt = _choice("format", [f.id for f in FORMATS])
-    script = _choice("script", list(SCRIPTS)) or "hant"
+    script: Script = "hans" if _choice("script", list(SCRIPTS)) == "hans" else "hant"
     chosen = [
         e
         for e in all_entries
@@ -102,13 +103,14 @@ def gallery() -> str:
     ]
     if fmt is None and group is None:
         chosen = [e for e in chosen if e["format"] == "kiosk-portrait" or _group(e["design"]) != "today"]
-    other = "hans" if script == "hant" else "hant"
+    other: Script = "hans" if script == "hant" else "hant"
+    query = {**request.args.to_dict(), "script": other}
     return render_template(
         "posters.html",
         campaign=campaign(),
         script=script,
         lang=LANGUAGE_TAGS[script],
-        switch_path=url_for("posters.gallery", **{**request.args, "script": other}),
+        switch_path=url_for("posters.gallery") + "?" + urlencode(query),
         switch_lang=LANGUAGE_TAGS[other],
         subscribe=None,
         root="/" if script == "hant" else "/hans/",
@@ -159,8 +161,10 @@ def archive(format: str, script: str) -> BaseResponse:
                     info = zipfile.ZipInfo(name.rsplit("/", 1)[-1], date_time=(2022, 1, 1, 0, 0, 0))
                     bundle.writestr(info, (poster_dir() / name).read_bytes())
         tmp.replace(target)
-    response = send_file(target, mimetype="application/zip", as_attachment=True,
-                         download_name=f"{campaign().id}-{format}-{script}.zip", etag=True, conditional=True)  # fmt: skip
+    name = f"{campaign().id}-{format}-{script}.zip"
+    response = send_file(
+        target, mimetype="application/zip", as_attachment=True, download_name=name, etag=True, conditional=True
+    )
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
