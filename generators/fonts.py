@@ -82,6 +82,17 @@ def _cmap(path: Path) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
+@functools.cache
+def em_top(face: Face) -> float:
+    """How far the top of the ideographic em box lies above the baseline, in ems (0.88 for Noto CJK).
+
+    Lines are placed by it: CJK ink stays inside the em box, while the font's ascender lies well above."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(face.path, lazy=True) as font:
+        return float(font["OS/2"].sTypoAscender / font["head"].unitsPerEm)
+
+
 def missing_characters(text: str, faces: Iterable[Face] = FACES) -> str:
     """The characters of ``text`` that at least one of ``faces`` cannot draw, each once, in order.
 

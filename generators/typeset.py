@@ -148,12 +148,15 @@ Mode = Literal["whole", "break", "flow"]
 
 
 def _layouts(
-    phrases: list[list[str]], limit: int, measure: Callable[[str], int], mode: Mode
+    phrases: list[list[str]], limit: int, measure: Callable[[str], int], mode: Mode, *, joinable: bool = True
 ) -> list[list[str]]:
     """The ways to set the phrases within ``limit``: all on one line (phrases kept apart by a full-width
     space), whole phrases packed into balanced lines, and each phrase on a line of its own. In ``break``
     mode a phrase too long for a line is broken between words; in ``flow`` mode, the last resort, words
-    flow from one phrase into the next."""
+    flow from one phrase into the next. A list (``joinable`` false) puts each item on lines of its own.
+    """
+    if not joinable and mode == "flow":
+        return []
     if mode == "flow":
         tokens = [
             ("\u3000" if i and n == 0 else "") + w for i, ws in enumerate(phrases) for n, w in enumerate(ws)
@@ -163,7 +166,9 @@ def _layouts(
     found = []
     whole = ["".join(words) for words in phrases]
     one_line = "\u3000".join(whole)
-    if measure(one_line) <= limit:
+    if not joinable:
+        pass  # a list: each item starts a line of its own
+    elif measure(one_line) <= limit:
         found.append([one_line])
     elif len(whole) > 2:
         packed = _lines(whole, limit, measure, joiner="\u3000")
@@ -212,7 +217,7 @@ def fit(
         measure = functools.partial(_measure, face, size, direction=direction, script=script)
         pitch = int(size * line_spacing)
         best: Setting | None = None
-        for lines in _layouts(phrases, along, measure, mode):
+        for lines in _layouts(phrases, along, measure, mode, joinable="\n" not in text):
             if max_lines is not None and len(lines) > max_lines:
                 continue
             extent = pitch * (len(lines) - 1) + size

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import threading
 import zipfile
-from urllib.parse import urlencode
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -163,7 +163,12 @@ def archive(format: str, script: str) -> BaseResponse:
         tmp.replace(target)
     name = f"{campaign().id}-{format}-{script}.zip"
     response = send_file(
-        target, mimetype="application/zip", as_attachment=True, download_name=name, etag=True, conditional=True
+        target,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=name,
+        etag=True,
+        conditional=True,
     )
     response.cache_control.public = True
     response.cache_control.max_age = 3600
