@@ -273,11 +273,13 @@ def activity_design(campaign: Campaign, activity: Activity) -> Design:
 
 @dataclass(frozen=True)
 class Placed:
-    """What the engine drew for a role: the text set, and the pixels it covers on the canvas."""
+    """What the engine drew for a role: the text set, the pixels it covers on the canvas, and each
+    line as drawn (canvas x, y, Pillow anchor, text)."""
 
     role: str
     setting: Setting | None
     bbox: tuple[int, int, int, int]
+    lines: tuple[tuple[int, int, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -381,6 +383,7 @@ def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base
         typeface = fonts.face(box.style, box.weight, script)
         face = font(typeface, setting.size)
         boxes: list[tuple[float, float, float, float]] = []
+        drawn: list[tuple[int, int, str, str]] = []
         if setting.direction == "ttb":
             # Columns read top to bottom, the first on the right, the block centred in its box.
             right = (x1 - x0 + setting.width) // 2 + pad
@@ -395,6 +398,7 @@ def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base
             for n, column in enumerate(setting.lines):
                 xy = (right - setting.size // 2 - n * setting.line_height, top)
                 draw.text(xy, column, fill=255, **kwargs)  # type: ignore[arg-type]
+                drawn.append((xy[0] + origin[0], xy[1] + origin[1], "mt", column))
                 boxes.append(draw.textbbox(xy, column, **kwargs))  # type: ignore[arg-type]
         else:
             top = ((y1 - y0) - setting.height) // 2 + pad
@@ -406,6 +410,7 @@ def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base
                     ((pad + guard, y), "ls") if box.align == "left" else (((x1 - x0) // 2 + pad, y), "ms")
                 )
                 draw.text(xy, line, fill=255, font=face, anchor=anchor, language=language)
+                drawn.append((xy[0] + origin[0], xy[1] + origin[1], anchor, line))
                 boxes.append(draw.textbbox(xy, line, font=face, anchor=anchor, language=language))
         _apply_ink(image, mask, box.color, origin)
         left = min(b[0] for b in boxes) + origin[0]
@@ -413,7 +418,7 @@ def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base
         right_edge = max(b[2] for b in boxes) + origin[0]
         lower = max(b[3] for b in boxes) + origin[1]
         bbox = (math.floor(left), math.floor(upper), math.ceil(right_edge), math.ceil(lower))
-        placed.append(Placed(role, setting, bbox))
+        placed.append(Placed(role, setting, bbox, tuple(drawn)))
 
     if fmt.qr and "qr" in layout:
         x0, y0, x1, y1 = _box_pixels(fmt, layout["qr"])

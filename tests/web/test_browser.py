@@ -105,7 +105,7 @@ def test_phone_layout_has_no_sideways_scroll(browser: Browser, server: str) -> N
 @pytest.mark.parametrize(
     "path",
     ["/", "/list", "/list?date=2022-09-21", "/organizers/samr/", "/kinds/week/list", "/activities/launch-ceremony",
-     "/hans/", "/hans/activities/casc-921-quality-day-video-conference", "/organizers/nobody/"],
+     "/hans/", "/hans/activities/casc-921-quality-day-video-conference", "/organizers/nobody/", "/posters"],
 )  # fmt: skip
 def test_accessibility(page: Page, server: str, path: str) -> None:
     page.goto(server + path)
