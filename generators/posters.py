@@ -157,7 +157,7 @@ LAYOUTS: dict[Shape, dict[str, Box]] = {
         "headline": Box(0, 0.0, 1, 1, color=GOLD, min_size=0.3),
     },
     "banner-v": {
-        "headline": Box(0, 0.0, 1, 1, color=GOLD, min_size=0.3, direction="ttb"),
+        "headline": Box(0, 0.0, 1, 1, color=GOLD, min_size=0.25, direction="ttb"),
     },
 }
 

@@ -29,7 +29,9 @@ def read_headline(rendered: Rendered, language: str, folder: Path) -> str:
     assert headline.setting is not None
     image = rendered.image.convert("RGB").crop(headline.bbox)
     scale = 48 / headline.setting.size
-    image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.LANCZOS)
+    image = image.resize(
+        (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.LANCZOS
+    )
     ink = ImageOps.expand(image.getchannel("G").point(lambda v: 0 if v > 110 else 255), border=48, fill=255)
     path = folder / f"{id(rendered)}.png"
     ink.save(path)
@@ -42,7 +44,9 @@ def read_headline(rendered: Rendered, language: str, folder: Path) -> str:
 
 @pytest.mark.parametrize("format_id", ["kiosk-landscape", "kiosk-portrait", "a4"])
 def test_every_slogan_reads_back(real: Campaign, format_id: str) -> None:
-    assert shutil.which("tesseract"), "tesseract is needed (apt-get install tesseract-ocr-chi-tra tesseract-ocr-chi-sim)"
+    assert shutil.which("tesseract"), (
+        "tesseract is needed (apt-get install tesseract-ocr-chi-tra tesseract-ocr-chi-sim)"
+    )
     fmt = FORMATS_BY_ID[format_id]
     slogans = [d for d in designs(real) if d.id.startswith("slogan-")]
     assert len(slogans) == 15

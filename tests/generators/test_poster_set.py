@@ -31,7 +31,9 @@ def test_render_set_manifest_and_cache(tiny: Path, tmp_path: Path, edit: Edit) -
     out = tmp_path / "posters"
     campaign = load_campaign(tiny)
     seen: list[tuple[int, int]] = []
-    first = render_set(campaign, tiny, out, BASE, workers=2, only=few, progress=lambda d, t: seen.append((d, t)))
+    first = render_set(
+        campaign, tiny, out, BASE, workers=2, only=few, progress=lambda d, t: seen.append((d, t))
+    )
     assert first.refused == [] and first.reused == 0
     assert first.rendered == 5 * 2 * 2  # theme, 2 slogans, 2 dated activities × 2 formats × 2 scripts
     assert seen[-1] == (20, 20)
@@ -67,4 +69,6 @@ def test_a_new_base_url_changes_the_qr_codes(tiny: Path, tmp_path: Path) -> None
     first = render_set(campaign, tiny, tmp_path, BASE, workers=1, only=only)
     second = render_set(campaign, tiny, tmp_path, "https://elsewhere.example/", workers=1, only=only)
     assert second.rendered == 2
-    assert [e["sha256"] for e in first.manifest["posters"]] != [e["sha256"] for e in second.manifest["posters"]]
+    assert [e["sha256"] for e in first.manifest["posters"]] != [
+        e["sha256"] for e in second.manifest["posters"]
+    ]
