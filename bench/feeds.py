@@ -17,32 +17,19 @@ import json
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from timing import ROOT, median_time
 
-from generators.catalog import activities_document  # noqa: E402
-from generators.feeds import all_feeds, build_feed  # noqa: E402
-from generators.loader import load_current  # noqa: E402
+from generators.catalog import activities_document
+from generators.feeds import all_feeds, build_feed
+from generators.loader import load_current
 
 BASE = "https://quality-month.example/"
-
-
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    """The median wall time of ``runs`` calls of ``work``, in seconds."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def wrk(port: int, path: str, headers: dict[str, str], seconds: float, connections: int) -> tuple[float, str]:
@@ -102,9 +89,9 @@ def main() -> int:
     campaign = load_current(ROOT / "data")
     feeds = all_feeds(campaign)
     whole = feeds[0]
-    build_all = best_of(5, lambda: [build_feed(campaign, f, BASE) for f in feeds])
-    build_whole = best_of(9, lambda: build_feed(campaign, whole, BASE))
-    baseline = best_of(9, lambda: json.dumps(activities_document(campaign), ensure_ascii=False))
+    build_all = median_time(5, lambda: [build_feed(campaign, f, BASE) for f in feeds])
+    build_whole = median_time(9, lambda: build_feed(campaign, whole, BASE))
+    baseline = median_time(9, lambda: json.dumps(activities_document(campaign), ensure_ascii=False))
 
     with tempfile.TemporaryDirectory() as folder:
         app_port, static_port = free_port(), free_port()

@@ -15,32 +15,20 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from timing import ROOT, median_time
 
-from generators import fonts, posters  # noqa: E402
-from generators.loader import load_current  # noqa: E402
-from generators.poster_set import render_set  # noqa: E402
+from generators import fonts, posters
+from generators.loader import load_current
+from generators.poster_set import render_set
 
 BASE = "https://quality-month.example/"
 GRAVITY = {"ms": "South", "ls": "SouthWest", "mt": "North"}
-
-
-def median(runs: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def magick_command(rendered: posters.Rendered, fmt: posters.Format, script: str, out: Path) -> list[str]:
@@ -79,7 +67,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "magick.png"
-        startup = median(
+        startup = median_time(
             args.runs,
             lambda: subprocess.run(["convert", "-size", "1x1", "xc:red", f"PNG8:{out}"], check=True),
         )
@@ -92,21 +80,22 @@ def main() -> int:
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for fmt in posters.FORMATS:
             rendered = posters.render(campaign, design, fmt, "hant", BASE)
-            draw = median(args.runs, lambda fmt=fmt: posters.render(campaign, design, fmt, "hant", BASE))
+            draw = median_time(args.runs, lambda fmt=fmt: posters.render(campaign, design, fmt, "hant", BASE))
 
             def encode(fmt: posters.Format = fmt, image: object = rendered.image) -> None:
                 png = posters.encode_png(image, fmt)  # type: ignore[arg-type]
                 if fmt.print:
                     posters.encode_pdf(png, fmt)
 
-            encoding = median(args.runs, encode)
+            encoding = median_time(args.runs, encode)
             total = draw + encoding
             if fmt.shape == "banner-v":
                 magick, ratio = "cannot set vertical text", "–"
             else:
                 command = magick_command(rendered, fmt, "hant", out)
                 seconds = (
-                    median(args.runs, lambda command=command: subprocess.run(command, check=True)) - startup
+                    median_time(args.runs, lambda command=command: subprocess.run(command, check=True))
+                    - startup
                 )
                 magick, ratio = f"{seconds * 1000:.0f} ms", f"{seconds / total:.1f}×"
             print(
