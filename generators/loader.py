@@ -96,7 +96,7 @@ def load_current(data_dir: Path) -> Campaign:
     return max(campaigns, key=lambda c: c.start)
 
 
-class _File:
+class TomlFile:
     """A TOML file being read: its path for messages, its lines for locating records and fields."""
 
     def __init__(self, path: Path, errors: list[DataError]) -> None:
@@ -154,10 +154,10 @@ class _File:
         return start
 
 
-class _Record:
+class TomlRecord:
     """One table of a file (``[campaign]`` or the n-th ``[[activity]]``) with typed, checked access."""
 
-    def __init__(self, file: _File, header: str, index: int, table: Any, label: str) -> None:
+    def __init__(self, file: TomlFile, header: str, index: int, table: Any, label: str) -> None:
         self.file = file
         self.header = header
         self.index = index
@@ -252,30 +252,35 @@ def _describe(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _records(file: _File, key: str, label: str) -> list[_Record]:
-    """The ``[[key]]`` tables of ``file`` as records labelled by their id."""
+def records_of(
+    file: TomlFile, key: str, label: str, *, siblings: tuple[str, ...] = (), required: bool = True
+) -> list[TomlRecord]:
+    """The ``[[key]]`` tables of ``file`` as records labelled by their id. ``siblings`` are the other
+    tables the file may hold; any other top-level name is reported."""
     if file.data is None:
         return []
     tables = file.data.get(key)
     if tables is None:
-        file.error(f"has no [[{key}]] tables")
+        if required:
+            file.error(f"has no [[{key}]] tables")
         return []
     if not isinstance(tables, list):
         file.error(f"'{key}' must be written as [[{key}]] tables", line=file.table_line(key))
         return []
+    known = (key, *siblings)
     for name in file.data:
-        if name != key:
+        if name not in known and not siblings:
             file.error(f"unknown table or key '{name}' (this file holds [[{key}]] tables)")
     records = []
     for index, table in enumerate(tables):
         ident = table.get("id") if isinstance(table, dict) else None
         name = f"{label} {ident!r}" if isinstance(ident, str) else f"{label} #{index + 1}"
-        records.append(_Record(file, key, index, table, name))
+        records.append(TomlRecord(file, key, index, table, name))
     return records
 
 
-def _unique(records: Iterable[_Record], ids: Iterable[str | None]) -> dict[str, _Record]:
-    seen: dict[str, _Record] = {}
+def unique_ids(records: Iterable[TomlRecord], ids: Iterable[str | None]) -> dict[str, TomlRecord]:
+    seen: dict[str, TomlRecord] = {}
     for record, ident in zip(records, ids, strict=True):
         if ident is None:
             continue
@@ -289,7 +294,7 @@ def _unique(records: Iterable[_Record], ids: Iterable[str | None]) -> dict[str, 
 
 @dataclass
 class _CampaignFacts:
-    record: _Record
+    record: TomlRecord
     values: dict[str, Any]
 
 
@@ -304,7 +309,7 @@ _ACTIVITY_FIELDS = (
 )  # fmt: skip
 
 
-def _kinds(file: _File, key: str) -> dict[str, str]:
+def _kinds(file: TomlFile, key: str) -> dict[str, str]:
     assert file.data is not None
     table = file.data.get(key)
     line = file.table_line(key)
@@ -322,7 +327,7 @@ def _kinds(file: _File, key: str) -> dict[str, str]:
     return kinds
 
 
-def _campaign_facts(file: _File) -> tuple[_Record | None, dict[str, Any]]:
+def _campaign_facts(file: TomlFile) -> tuple[TomlRecord | None, dict[str, Any]]:
     if file.data is None:
         return None, {}
     for name in file.data:
@@ -331,7 +336,7 @@ def _campaign_facts(file: _File) -> tuple[_Record | None, dict[str, Any]]:
     if not isinstance(file.data.get("campaign"), dict):
         file.error("needs a [campaign] table")
         return None, {}
-    record = _Record(file, "campaign", 0, file.data["campaign"], "[campaign]")
+    record = TomlRecord(file, "campaign", 0, file.data["campaign"], "[campaign]")
     record.check_fields(_CAMPAIGN_FIELDS)
     values: dict[str, Any] = {
         "id": record.ident(),
@@ -368,13 +373,13 @@ def _campaign_facts(file: _File) -> tuple[_Record | None, dict[str, Any]]:
     return record, values
 
 
-def _organizers(file: _File, kinds: Mapping[str, str] | None) -> tuple[dict[str, Organizer], set[str]]:
+def _organizers(file: TomlFile, kinds: Mapping[str, str] | None) -> tuple[dict[str, Organizer], set[str]]:
     """The valid organizers, and every id declared (for reference checks that should not cascade)."""
-    records = _records(file, "organizer", "organizer")
+    records = records_of(file, "organizer", "organizer")
     organizers: dict[str, Organizer] = {}
     ids = [r.ident() for r in records]
     declared = {i for i in ids if i is not None}
-    for ident, record in _unique(records, ids).items():
+    for ident, record in unique_ids(records, ids).items():
         record.check_fields(_ORGANIZER_FIELDS)
         name, short, kind = record.text("name"), record.text("short"), record.text("kind")
         if kind is not None and kinds is not None and kind not in kinds:
@@ -384,7 +389,7 @@ def _organizers(file: _File, kinds: Mapping[str, str] | None) -> tuple[dict[str,
     return organizers, declared
 
 
-def _span(record: _Record, facts: dict[str, Any]) -> Span | None:
+def _span(record: TomlRecord, facts: dict[str, Any]) -> Span | None:
     """The activity's span, checked against the campaign period; ``None`` after an error."""
     start, end = record.date("start", required=False), record.date("end", required=False)
     if ("start" in record.table and start is None) or ("end" in record.table and end is None):
@@ -433,7 +438,7 @@ def _aware(value: dt.date, zone: ZoneInfo) -> dt.datetime:
     return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
 
 
-def _date_source(record: _Record, dated: bool) -> DateSource | None:
+def _date_source(record: TomlRecord, dated: bool) -> DateSource | None:
     if "date_source" not in record.table:
         if dated:
             record.error("date_source", 'a date needs its source: { url = "…", confidence = "high" }')
@@ -467,7 +472,7 @@ def _date_source(record: _Record, dated: bool) -> DateSource | None:
     return DateSource(confidence=confidence, url=url, note=note)
 
 
-def _sources(record: _Record, notice: Notice | None) -> tuple[Source, ...] | None:
+def _sources(record: TomlRecord, notice: Notice | None) -> tuple[Source, ...] | None:
     tables = record.tables("sources")
     if tables is None:
         return None
@@ -496,7 +501,7 @@ def _count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def _check_text_in_notice(record: _Record, text: str, sources: Sequence[Source], notice: Notice) -> None:
+def _check_text_in_notice(record: TomlRecord, text: str, sources: Sequence[Source], notice: Notice) -> None:
     """Every line of ``text`` must stand, letter for letter, in one of the activity's annex items."""
     items = [notice.item(s.annex, s.item) or "" for s in sources]
     where = ", ".join(f"annex {s.annex} item {s.item}" for s in sources)
@@ -507,16 +512,16 @@ def _check_text_in_notice(record: _Record, text: str, sources: Sequence[Source],
 
 
 def _activities(
-    file: _File,
+    file: TomlFile,
     facts: dict[str, Any],
     organizers: set[str] | None,
     notice: Notice | None,
 ) -> list[Activity]:
     kinds: Mapping[str, str] | None = facts.get("activity_kinds")
-    records = _records(file, "activity", "activity")
+    records = records_of(file, "activity", "activity")
     activities = []
     ids = [r.ident() for r in records]
-    for ident, record in _unique(records, ids).items():
+    for ident, record in unique_ids(records, ids).items():
         record.check_fields(_ACTIVITY_FIELDS)
         title, kind, text = record.text("title"), record.text("kind"), record.text("text")
         place = record.text("place", required=False)
@@ -547,14 +552,14 @@ def _activities(
     return activities
 
 
-def _check_glyphs(campaign: Campaign, files: Mapping[str, _File]) -> None:
+def _check_glyphs(campaign: Campaign, files: Mapping[str, TomlFile]) -> None:
     """Every text must draw in the fonts of its script: Traditional in TC faces, Simplified in SC."""
     missing_fonts = [f.filename for f in fonts.FACES if not f.path.is_file()]
     if missing_fonts:
         files["campaign"].error(f"the fonts are missing from assets/fonts: {', '.join(missing_fonts)}")
         return
 
-    def check(file: _File, header: str, index: int, label: str, field: str, text: str | None) -> None:
+    def check(file: TomlFile, header: str, index: int, label: str, field: str, text: str | None) -> None:
         if not text:
             return
         scripts: dict[str, list[str]] = {}
@@ -597,9 +602,9 @@ def load_campaign(folder: Path, *, revisions: bool = True) -> Campaign:
     ``quality-month revise`` loads without it, to bring it in step.
     """
     errors: list[DataError] = []
-    campaign_file = _File(folder / CAMPAIGN_FILE, errors)
-    organizers_file = _File(folder / ORGANIZERS_FILE, errors)
-    activities_file = _File(folder / ACTIVITIES_FILE, errors)
+    campaign_file = TomlFile(folder / CAMPAIGN_FILE, errors)
+    organizers_file = TomlFile(folder / ORGANIZERS_FILE, errors)
+    activities_file = TomlFile(folder / ACTIVITIES_FILE, errors)
     record, facts = _campaign_facts(campaign_file)
 
     notice: Notice | None = None

@@ -163,8 +163,11 @@ def _revise(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from generators.kiosk import fleet_path, load_fleet
+
     errors: list[str] = []
     summaries = []
+    loaded = []
     try:
         folders = find_campaigns(args.data)
     except CampaignError as exc:
@@ -175,11 +178,20 @@ def _check(args: argparse.Namespace) -> int:
         except CampaignError as exc:
             errors.extend(str(e) for e in exc.errors)
             continue
+        loaded.append(campaign)
         dated = sum(1 for a in campaign.activities if a.span.own)
         summaries.append(
             f"campaign {campaign.id}: {len(campaign.activities)} activities ({dated} dated), "
             f"{len(campaign.organizers)} organizers, {len(campaign.slogans)} slogans"
         )
+    fleet_file = fleet_path(args.data)
+    if loaded and not errors and fleet_file.exists():
+        current = max(loaded, key=lambda c: c.start)
+        try:
+            fleet = load_fleet(fleet_file, current)
+            summaries.append(f"{len(fleet.screens)} screens, {len(fleet.programmes)} programmes")
+        except CampaignError as exc:
+            errors.extend(str(e) for e in exc.errors)
     if errors:
         for line in errors:
             print(line, file=sys.stderr)

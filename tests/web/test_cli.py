@@ -17,7 +17,7 @@ def test_check_passes_on_real_data(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
     assert out[0].startswith("ok: campaign 2022: ")
-    assert "116 activities (8 dated), 55 organizers, 15 slogans" in out[0]
+    assert "116 activities (8 dated), 55 organizers, 15 slogans; 3 screens, 3 programmes" in out[0]
 
 
 def test_check_reports_every_error_one_per_line(edit: Edit, capsys: pytest.CaptureFixture[str]) -> None:
