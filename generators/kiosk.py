@@ -441,3 +441,34 @@ def load_fleet_for(data_dir: Path, campaign: Campaign) -> Fleet | None:
     if not path.exists():
         return None
     return load_fleet(path, campaign)
+
+
+def segments(
+    fleet: Fleet, campaign: Campaign, screen: Screen, start: dt.datetime, days: int
+) -> list[dict[str, Any]]:
+    """The published timeline of a screen from the local day of ``start`` for ``days`` days, as the
+    kiosk page reads it: segments of one programme within one local day, each with the anchor its cycle
+    counts from and its slides. A page finds the slide for any moment from these alone (the position in
+    the cycle is the time since the anchor, modulo the cycle's length), offline too."""
+    zone = campaign.timezone
+    first = start.astimezone(zone).date()
+    found: list[dict[str, Any]] = []
+    for n in range(days):
+        day = first + dt.timedelta(days=n)
+        for period in periods(fleet, screen, day, zone):
+            anchor = period_at(fleet, screen, period.start, zone).start
+            cycle = slides(fleet, campaign, period.programme, day)
+            found.append(
+                {
+                    "from": _millis(period.start),
+                    "to": _millis(period.end),
+                    "anchor": _millis(anchor),
+                    "programme": period.programme,
+                    "slides": [{"id": s.id, "design": s.design, "ms": s.seconds * 1000} for s in cycle],
+                }
+            )
+    return found
+
+
+def _millis(moment: dt.datetime) -> int:
+    return round(moment.timestamp() * 1000)

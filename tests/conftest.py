@@ -73,7 +73,7 @@ def real() -> Campaign:
 
 @pytest.fixture
 def app(tiny: Path) -> Flask:
-    return create_app({"TESTING": True, "DATA_DIR": tiny})
+    return create_app({"TESTING": True, "DATA_DIR": tiny, "STATE_DB": str(tiny.parent / "state.sqlite")})
 
 
 @pytest.fixture
@@ -82,8 +82,9 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture(scope="session")
-def real_app() -> Flask:
-    return create_app({"TESTING": True, "DATA_DIR": DATA})
+def real_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    state = tmp_path_factory.mktemp("state") / "state.sqlite"
+    return create_app({"TESTING": True, "DATA_DIR": DATA, "STATE_DB": str(state)})
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Configuration: ``DATA_DIR`` (default the repository's ``data/``); ``PUBLIC_URL``, the site's public
     root for links in feeds and QR codes (default: the URL the request came to); the instance folder
     holds local state; ``POSTER_DIR``, where rendered posters live (default: the instance folder's
-    ``posters/``).
+    ``posters/``); ``STATE_DB``, the SQLite file of screens' heartbeats (default: the instance folder's
+    ``state.sqlite``); ``ADMIN_TOKEN``, which changes to the fleet need (none: no changes over the web).
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False)
@@ -32,11 +33,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["campaign"] = load_current(Path(app.config["DATA_DIR"]))
 
-    from web import api, calendar, errors, feeds, posters
+    from web import api, calendar, errors, feeds, kiosk, posters
 
     errors.init_app(app)
     api.init_app(app)
     feeds.init_app(app)
     calendar.init_app(app)
     posters.init_app(app)
+    kiosk.init_app(app)
     return app

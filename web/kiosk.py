@@ -1,0 +1,298 @@
+"""Kiosk screens: the display page of each screen, its published programme, the server's clock, push of
+new versions, heartbeats, and the dashboard of the fleet.
+
+Kiosk pages and their data are public and read-only; heartbeats only record what a screen shows; what
+changes the fleet's state (asking a screen to reload) needs the admin token of the configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from generators.kiosk import Fleet, Screen, load_fleet_for, segments, showing_at
+from generators.script import LANGUAGE_TAGS
+from web.api import campaign, json_response
+
+bp = Blueprint("kiosk", __name__)
+
+#: A screen that has not reported for this long is offline.
+OFFLINE_AFTER = dt.timedelta(seconds=90)
+#: Days of programme a page keeps, so that it goes on rotating that long without the server.
+DAYS_AHEAD = 8
+
+
+def fleet() -> Fleet:
+    loaded: Fleet | None = current_app.extensions.get("fleet")
+    if loaded is None:
+        abort(404, "this site has no kiosk screens (data/screens.toml)")
+    return loaded
+
+
+def _screen(screen_id: str) -> Screen:
+    try:
+        return fleet().screen(screen_id)
+    except KeyError:
+        abort(404, f"there is no screen {screen_id!r}: /screens.json lists them")
+
+
+def now() -> dt.datetime:
+    """The wall clock: read here, in web/, and handed to the domain as an argument. Tests may set
+    ``CLOCK`` to a function that returns an aware datetime."""
+    clock = current_app.config.get("CLOCK")
+    found: dt.datetime = clock() if clock is not None else dt.datetime.now(dt.UTC)
+    return found
+
+
+# --- state: heartbeats and reload requests, one row per screen -------------------------------------
+
+
+class State:
+    """What screens last reported, in SQLite (one row per screen: the table never grows)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.local = threading.local()
+        with self._db() as db:
+            db.execute(
+                "create table if not exists screen_state (screen text primary key, last_seen real, "
+                "showing text, version text, reloads integer not null default 0)"
+            )
+
+    def _db(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self.local, "db", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            connection.execute("pragma journal_mode=wal")
+            self.local.db = connection
+        return connection
+
+    def beat(self, screen: str, moment: dt.datetime, showing: str, version: str) -> None:
+        self._db().execute(
+            "insert into screen_state (screen, last_seen, showing, version) values (?, ?, ?, ?) "
+            "on conflict(screen) do update set last_seen = excluded.last_seen, showing = excluded.showing, "
+            "version = excluded.version",
+            (screen, moment.timestamp(), showing, version),
+        )
+
+    def reload(self, screen: str) -> int:
+        db = self._db()
+        db.execute("insert into screen_state (screen, reloads) values (?, 1) on conflict(screen) do update "
+                   "set reloads = reloads + 1", (screen,))  # fmt: skip
+        reloads: int = self.rows().get(screen, {}).get("reloads", 0)
+        return reloads
+
+    def rows(self) -> dict[str, dict[str, Any]]:
+        cursor = self._db().execute("select screen, last_seen, showing, version, reloads from screen_state")
+        return {
+            row[0]: {"last_seen": row[1], "showing": row[2], "version": row[3], "reloads": row[4]}
+            for row in cursor.fetchall()
+        }
+
+
+def state() -> State:
+    found: State = current_app.extensions["kiosk_state"]
+    return found
+
+
+# --- the programme a page plays --------------------------------------------------------------------
+
+
+def _images(screen: Screen) -> dict[str, str]:
+    """The poster of each design for a screen's format and script, by content-hashed URL."""
+    from web.posters import _manifest, poster_document
+
+    return {
+        e["design"]: poster_document(e)["url"]
+        for e in _manifest().get("posters", [])
+        if e["format"] == screen.format and e["script"] == screen.script
+    }
+
+
+def programme_document(screen: Screen, moment: dt.datetime) -> dict[str, Any]:
+    """Everything a screen shows for the coming days, and one version hash that covers all of it."""
+    loaded = campaign()
+    published = segments(fleet(), loaded, screen, moment, DAYS_AHEAD)
+    designs = {s["design"] for seg in published for s in seg["slides"]}
+    images = {d: url for d, url in _images(screen).items() if d in designs}
+    reloads = state().rows().get(screen.id, {}).get("reloads", 0)
+    content = json.dumps([published, images, reloads], sort_keys=True).encode()
+    return {
+        "screen": screen.id,
+        "name": screen.name,
+        "format": screen.format,
+        "script": screen.script,
+        "version": hashlib.sha256(content).hexdigest()[:16],
+        "segments": published,
+        "images": images,
+    }
+
+
+@bp.get("/kiosk/<screen_id>")
+def page(screen_id: str) -> str:
+    screen = _screen(screen_id)
+    return render_template(
+        "kiosk.html",
+        screen=screen,
+        lang=LANGUAGE_TAGS[screen.script],
+        script=screen.script,
+        campaign=campaign(),
+    )
+
+
+@bp.get("/kiosk/sw.js")
+def service_worker() -> BaseResponse:
+    """The service worker, served from /kiosk/ so that its scope covers every kiosk page."""
+    response = current_app.send_static_file("kiosk-sw.js")
+    response.headers["Service-Worker-Allowed"] = "/kiosk/"
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.get("/kiosk/<screen_id>/programme.json")
+def programme(screen_id: str) -> BaseResponse:
+    response = json_response(programme_document(_screen(screen_id), now()), max_age=0)
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.get("/kiosk/time")
+def clock() -> BaseResponse:
+    """The server's clock, for pages to measure their offset from it."""
+    response = json_response({"now": round(now().timestamp() * 1000)}, max_age=0)
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/kiosk/<screen_id>/events")
+def events(screen_id: str) -> Response:
+    """Server-sent events: the programme's version now, then whenever it changes (checked each second),
+    with a comment every 15 s to keep proxies from closing the stream."""
+    screen = _screen(screen_id)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    limit = float(request.args.get("limit", 3600))  # a stream ends in an hour; the page reconnects
+
+    def stream() -> Iterator[str]:
+        with app.app_context():
+            yield "retry: 2000\n\n"
+            sent = None
+            started = last = time.monotonic()
+            while time.monotonic() - started < limit:
+                version = programme_document(screen, now())["version"]
+                if version != sent:
+                    yield f"event: version\ndata: {version}\n\n"
+                    sent = version
+                    last = time.monotonic()
+                elif time.monotonic() - last > 15:
+                    yield ": keep-alive\n\n"
+                    last = time.monotonic()
+                time.sleep(1)
+
+    response = Response(stream_with_context(stream()), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+@bp.post("/kiosk/<screen_id>/heartbeat")
+def heartbeat(screen_id: str) -> BaseResponse:
+    screen = _screen(screen_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, 'a heartbeat is a JSON object: {"showing": slide id, "version": programme version}')
+    showing, version = body.get("showing"), body.get("version")
+    if not isinstance(showing, str) or not 0 < len(showing) <= 200:
+        abort(400, "showing must be the id of a slide")
+    if not isinstance(version, str) or not 0 < len(version) <= 64:
+        abort(400, "version must be the programme's version")
+    state().beat(screen.id, now(), showing, version)
+    return Response(status=204)
+
+
+# --- the dashboard --------------------------------------------------------------------------------
+
+
+def screens_document(moment: dt.datetime) -> dict[str, Any]:
+    rows = state().rows()
+    found = []
+    for screen in fleet().screens:
+        row = rows.get(screen.id, {})
+        seen = row.get("last_seen")
+        last_seen = dt.datetime.fromtimestamp(seen, dt.UTC) if seen else None
+        scheduled = showing_at(fleet(), campaign(), screen, moment).slide.id
+        found.append(
+            {
+                "id": screen.id,
+                "name": screen.name,
+                "location": screen.location,
+                "format": screen.format,
+                "script": screen.script,
+                "url": f"/kiosk/{screen.id}",
+                "programme": screen.programme,
+                "online": last_seen is not None and moment - last_seen <= OFFLINE_AFTER,
+                "last_seen": last_seen.isoformat() if last_seen else None,
+                "showing": row.get("showing"),
+                "scheduled": scheduled,
+            }
+        )
+    return {"screens": found}
+
+
+@bp.get("/screens.json")
+def screens_json() -> BaseResponse:
+    response = json_response(screens_document(now()), max_age=0)
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/screens")
+def dashboard() -> str:
+    document = screens_document(now())
+    images = {s.id: _images(s) for s in fleet().screens}
+    return render_template(
+        "screens.html", screens=document["screens"], images=images, campaign=campaign(), script="hant",
+        lang="zh-Hant", root="/", switch_path="/screens", switch_lang="zh-Hant", subscribe=None,
+    )  # fmt: skip
+
+
+@bp.post("/screens/<screen_id>/reload")
+def reload(screen_id: str) -> BaseResponse:
+    """Ask a screen to reload (its version changes, so it fetches everything again). Admin only."""
+    screen = _screen(screen_id)
+    token = current_app.config.get("ADMIN_TOKEN")
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not token:
+        abort(403, "no admin token is configured (ADMIN_TOKEN): the fleet cannot be changed over the web")
+    if not hmac.compare_digest(given.encode(), str(token).encode()):
+        abort(401, "this needs the admin token: Authorization: Bearer <token>")
+    return json_response({"screen": screen.id, "reloads": state().reload(screen.id)}, max_age=0)
+
+
+def init_app(app: Flask) -> None:
+    loaded = app.extensions["campaign"]
+    app.extensions["fleet"] = load_fleet_for(Path(app.config["DATA_DIR"]), loaded)
+    app.config.setdefault("STATE_DB", str(Path(app.instance_path) / "state.sqlite"))
+    if app.extensions["fleet"] is not None:
+        app.extensions["kiosk_state"] = State(Path(app.config["STATE_DB"]))
+    app.register_blueprint(bp)

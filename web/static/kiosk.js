@@ -1,0 +1,165 @@
+// The kiosk display page. It works out the slide for the current moment from the published timeline and
+// the server's clock (no chained timers, no leader screen), so every screen on one programme shows the
+// same slide at the same moment; decodes the next image before showing it; keeps playing from its cache
+// when the server is gone; takes a new version within seconds (server-sent events, jittered polling as
+// the fallback); and reports what it shows.
+(() => {
+  "use strict";
+  const root = document.documentElement;
+  const screenId = root.dataset.screen;
+  const base = `/kiosk/${screenId}`;
+  const layers = [document.getElementById("layer-0"), document.getElementById("layer-1")];
+  const store = window.localStorage;
+  let programme = JSON.parse(store.getItem(`programme:${screenId}`) || "null");
+  if (programme) root.dataset.version = programme.version;
+  let offset = Number(store.getItem("clock-offset") || 0);
+  let front = 0;
+  let shown = null;
+  let timer = 0;
+
+  const serverNow = () => Date.now() + offset;
+
+  function slideAt(t) {
+    if (!programme) return null;
+    const segment = programme.segments.find((s) => s.from <= t && t < s.to);
+    if (!segment) return null;
+    const cycle = segment.slides.reduce((sum, s) => sum + s.ms, 0);
+    let position = (((t - segment.anchor) % cycle) + cycle) % cycle;
+    for (const slide of segment.slides) {
+      if (position < slide.ms) return { slide, ends: Math.min(t - position + slide.ms, segment.to) };
+      position -= slide.ms;
+    }
+    return null;
+  }
+
+  async function paint(layer, slide) {
+    const image = layer.querySelector("img");
+    const url = programme.images[slide.design];
+    if (!url) {
+      image.removeAttribute("src");
+      layer.dataset.fallback = slide.id;
+      return;
+    }
+    delete layer.dataset.fallback;
+    if (image.getAttribute("src") !== url) image.src = url;
+    try {
+      await image.decode(); // decoded before it is shown: never a blank or half-drawn frame
+    } catch (error) {
+      layer.dataset.fallback = slide.id;
+    }
+  }
+
+  async function show(slide) {
+    const back = layers[1 - front];
+    await paint(back, slide);
+    back.classList.add("front");
+    layers[front].classList.remove("front");
+    front = 1 - front;
+    shown = slide.id;
+    root.dataset.currentSlide = slide.id;
+  }
+
+  function warm(slide) {
+    const url = slide && programme.images[slide.design];
+    if (url) {
+      const image = new Image();
+      image.src = url;
+      image.decode().catch(() => {});
+    }
+  }
+
+  async function tick() {
+    clearTimeout(timer);
+    const now = serverNow();
+    const current = slideAt(now);
+    if (current && current.slide.id !== shown) await show(current.slide);
+    const next = current ? current.ends : now + 1000;
+    const coming = slideAt(next + 1);
+    if (coming) warm(coming.slide);
+    timer = setTimeout(tick, Math.max(20, next - serverNow()));
+  }
+
+  async function measureClock() {
+    try {
+      const sent = Date.now();
+      const response = await fetch("/kiosk/time", { cache: "no-store" });
+      const received = Date.now();
+      const { now } = await response.json();
+      offset = now - (sent + received) / 2;
+      store.setItem("clock-offset", String(offset));
+    } catch (error) {
+      // offline: keep the last offset measured
+    }
+  }
+
+  async function loadProgramme() {
+    try {
+      const response = await fetch(`${base}/programme.json`, { cache: "no-cache" });
+      if (!response.ok) return;
+      const fresh = await response.json();
+      if (!programme || fresh.version !== programme.version) {
+        const reloadAsked = programme && fresh.version !== programme.version;
+        programme = fresh;
+        root.dataset.version = fresh.version;
+        store.setItem(`programme:${screenId}`, JSON.stringify(fresh));
+        precache();
+        if (reloadAsked) shown = null; // show the new version's slide at once
+        tick();
+      }
+    } catch (error) {
+      // offline: the stored programme plays on
+    }
+  }
+
+  function precache() {
+    const urls = [`${base}/programme.json`, ...Object.values(programme.images)];
+    if (navigator.serviceWorker) {
+      navigator.serviceWorker.ready.then((registration) => registration.active.postMessage({ precache: urls }));
+    }
+  }
+
+  function listen() {
+    if (!window.EventSource) return;
+    const events = new EventSource(`${base}/events`);
+    events.addEventListener("version", (event) => {
+      if (!programme || event.data !== programme.version) loadProgramme();
+    });
+  }
+
+  function poll() {
+    // The fallback when pushes do not arrive: jittered, so that screens that booted together spread out.
+    const wait = 20000 + Math.random() * 20000;
+    setTimeout(async () => {
+      await loadProgramme();
+      poll();
+    }, wait);
+  }
+
+  let beatFailures = 0;
+  async function heartbeat() {
+    try {
+      const response = await fetch(`${base}/heartbeat`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ showing: shown || "none", version: programme ? programme.version : "none" }),
+      });
+      beatFailures = response.ok ? 0 : beatFailures + 1;
+    } catch (error) {
+      beatFailures += 1;
+    }
+    setTimeout(heartbeat, Math.min(30000 * 2 ** beatFailures, 300000) * (0.8 + Math.random() * 0.4));
+  }
+
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.register("/kiosk/sw.js", { scope: "/kiosk/" }).catch(() => {});
+  }
+  tick();
+  measureClock().then(loadProgramme).then(() => {
+    listen();
+    poll();
+    heartbeat();
+  });
+  setInterval(measureClock, 600000);
+  // A tab that was asleep (or a clock that jumped) catches up at once.
+  document.addEventListener("visibilitychange", tick);
+})();
