@@ -6,6 +6,7 @@
 (() => {
   "use strict";
   const root = document.documentElement;
+  const scriptUrl = document.currentScript.src;
   const screenId = root.dataset.screen;
   const base = `/kiosk/${screenId}`;
   const layers = [document.getElementById("layer-0"), document.getElementById("layer-1")];
@@ -70,9 +71,14 @@
 
   async function tick() {
     clearTimeout(timer);
+    let current = slideAt(serverNow());
+    // Decoding takes time (and a sleeping tab or a clock jump may skip slides): show what is due now,
+    // until what is shown is what the clock says.
+    while (current && current.slide.id !== shown) {
+      await show(current.slide);
+      current = slideAt(serverNow());
+    }
     const now = serverNow();
-    const current = slideAt(now);
-    if (current && current.slide.id !== shown) await show(current.slide);
     const next = current ? current.ends : now + 1000;
     const coming = slideAt(next + 1);
     if (coming) warm(coming.slide);
@@ -112,7 +118,7 @@
   }
 
   function precache() {
-    const urls = [`${base}/programme.json`, ...Object.values(programme.images)];
+    const urls = [window.location.pathname, scriptUrl, `${base}/programme.json`, ...Object.values(programme.images)];
     if (navigator.serviceWorker) {
       navigator.serviceWorker.ready.then((registration) => registration.active.postMessage({ precache: urls }));
     }
