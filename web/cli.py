@@ -212,10 +212,12 @@ def _serve(args: argparse.Namespace) -> int:
         print("the data has errors: not starting (run `quality-month check`)", file=sys.stderr)
         return 1
     from web.posters import start_background_render
+    from web.scheduler import start_for
 
     if not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{args.host}:{args.port}/"
     start_background_render(app)
+    start_for(app)
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0
 

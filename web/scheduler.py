@@ -1,0 +1,192 @@
+"""The scheduler: APScheduler 3 in exactly one process, with a persistent job store.
+
+Jobs have fixed ids and ``replace_existing``, so a restart neither loses nor doubles them; they coalesce
+missed runs into one and never run twice at once. A run missed while the server was down is still
+made up within an hour (``misfire_grace_time``), which covers a restart at midnight. Jobs:
+
+- ``nightly-render`` at 00:00 in the campaign's zone: render the day's and the next day's posters (the
+  programmes of the coming days follow from the data and the clock, so publishing them is the posters);
+- ``daypart-HHMM-days`` at each day-part boundary of the fleet: note the switch of programmes for the
+  dashboard (screens switch by themselves, from the timeline they hold);
+- ``mark-offline`` every minute: record since when a silent screen has been offline.
+
+Several web workers must still give one scheduler: the process that takes an exclusive lock on
+``scheduler.lock`` in the instance folder runs it; the others do not (APScheduler's FAQ explains why
+two schedulers must never share a job store).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+import os
+import sqlite3
+from pathlib import Path
+from typing import IO, Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger("quality_month.scheduler")
+
+OFFLINE_AFTER_SECONDS = 90
+_LOCK: IO[str] | None = None
+
+
+def take_lock(instance: Path) -> bool:
+    """Take the scheduler's lock for this process (kept for its life); ``False`` if another has it."""
+    global _LOCK
+    if _LOCK is not None:
+        return True
+    instance.mkdir(parents=True, exist_ok=True)
+    handle = open(instance / "scheduler.lock", "a+")  # noqa: SIM115 - held open for the process's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    _LOCK = handle
+    return True
+
+
+# --- the jobs: module-level functions with plain arguments, so the job store can keep them -----------
+
+
+def nightly_render(data_dir: str, poster_dir: str, base_url: str) -> int:
+    """Render the posters of today and tomorrow (in the campaign's zone); the number rendered."""
+    from generators.loader import load_current
+    from generators.poster_set import render_set
+
+    campaign = load_current(Path(data_dir))
+    today = dt.datetime.now(campaign.timezone).date()
+    wanted = {f"today-{today + dt.timedelta(days=n)}" for n in (0, 1)}
+    only = lambda job: job.design in wanted or not job.design.startswith("today-")  # noqa: E731
+    result = render_set(campaign, Path(data_dir), Path(poster_dir), base_url, only=only)
+    log.info("nightly render: %d rendered, %d unchanged", result.rendered, result.reused)
+    return result.rendered
+
+
+def note_daypart(state_db: str, label: str) -> None:
+    """Record that a day-part boundary passed (the dashboard shows the last switch)."""
+    with sqlite3.connect(state_db, timeout=10) as db:
+        db.execute("create table if not exists fleet_event (name text primary key, at real, detail text)")
+        db.execute(
+            "insert into fleet_event values ('daypart', ?, ?) "
+            "on conflict(name) do update set at = excluded.at, detail = excluded.detail",
+            (dt.datetime.now(dt.UTC).timestamp(), label),
+        )
+
+
+def mark_offline(state_db: str, now: float | None = None) -> list[str]:
+    """Record since when each silent screen has been offline; the screens newly marked."""
+    moment = dt.datetime.now(dt.UTC).timestamp() if now is None else now
+    with sqlite3.connect(state_db, timeout=10) as db:
+        columns = {row[1] for row in db.execute("pragma table_info(screen_state)")}
+        if not columns:
+            return []
+        if "offline_since" not in columns:
+            db.execute("alter table screen_state add column offline_since real")
+        rows = db.execute(
+            "select screen from screen_state "
+            "where last_seen is not null and last_seen < ? and offline_since is null",
+            (moment - OFFLINE_AFTER_SECONDS,),
+        ).fetchall()
+        db.execute(
+            "update screen_state set offline_since = last_seen + ? "
+            "where last_seen < ? and offline_since is null",
+            (OFFLINE_AFTER_SECONDS, moment - OFFLINE_AFTER_SECONDS),
+        )
+        db.execute(
+            "update screen_state set offline_since = null where last_seen >= ?",
+            (moment - OFFLINE_AFTER_SECONDS,),
+        )
+    return [row[0] for row in rows]
+
+
+# --- building and starting ------------------------------------------------------------------------
+
+
+def build(
+    jobs_db: Path,
+    *,
+    timezone: Any,
+    data_dir: Path,
+    poster_dir: Path,
+    state_db: Path,
+    base_url: str,
+    daypart_times: set[tuple[str, str]],
+) -> BackgroundScheduler:
+    """A scheduler on a persistent job store with every job registered (ids fixed, replaced on restart)."""
+    store = SQLAlchemyJobStore(url=f"sqlite:///{jobs_db}")
+    scheduler = BackgroundScheduler(
+        jobstores={"default": store},
+        timezone=timezone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
+    scheduler.start(paused=True)
+    scheduler.add_job(
+        nightly_render, CronTrigger(hour=0, minute=0, timezone=timezone), id="nightly-render",
+        name="render today's and tomorrow's posters", replace_existing=True,
+        kwargs={"data_dir": str(data_dir), "poster_dir": str(poster_dir), "base_url": base_url},
+    )  # fmt: skip
+    scheduler.add_job(
+        mark_offline, IntervalTrigger(minutes=1, timezone=timezone), id="mark-offline",
+        name="mark silent screens offline", replace_existing=True, kwargs={"state_db": str(state_db)},
+    )  # fmt: skip
+    wanted = set()
+    for clock, days in sorted(daypart_times):
+        hour, minute = (int(x) for x in clock.split(":"))
+        job_id = f"daypart-{hour:02d}{minute:02d}-{days}"
+        wanted.add(job_id)
+        scheduler.add_job(
+            note_daypart, CronTrigger(hour=hour % 24, minute=minute, day_of_week=days, timezone=timezone),
+            id=job_id, name=f"day-part boundary {clock} ({days})", replace_existing=True,
+            kwargs={"state_db": str(state_db), "label": f"{clock} {days}"},
+        )  # fmt: skip
+    for job in scheduler.get_jobs():
+        if job.id.startswith("daypart-") and job.id not in wanted:
+            job.remove()  # a day part that the data no longer has
+    return scheduler
+
+
+def daypart_times(fleet: Any) -> set[tuple[str, str]]:
+    """The fleet's day-part boundaries as (HH:MM, APScheduler day_of_week) pairs."""
+    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    found = set()
+    for screen in fleet.screens:
+        for part in screen.dayparts:
+            days = ",".join(names[d] for d in sorted(part.days))
+            found.add((part.start.strftime("%H:%M"), days))
+            if part.end is not None:
+                shifted = (
+                    sorted((d + 1) % 7 for d in part.days) if part.crosses_midnight else sorted(part.days)
+                )
+                end_days = ",".join(names[d] for d in shifted)
+                found.add((part.end.strftime("%H:%M"), end_days))
+    return found
+
+
+def start_for(app: Any) -> BackgroundScheduler | None:
+    """Start the scheduler for an app if this process wins the lock; ``None`` if another process runs it."""
+    instance = Path(app.instance_path)
+    if not take_lock(instance):
+        log.info("another process runs the scheduler")
+        return None
+    fleet = app.extensions.get("fleet")
+    campaign = app.extensions["campaign"]
+    scheduler = build(
+        instance / "jobs.sqlite", timezone=campaign.timezone, data_dir=Path(app.config["DATA_DIR"]),
+        poster_dir=Path(app.config["POSTER_DIR"]), state_db=Path(app.config["STATE_DB"]),
+        base_url=app.config.get("PUBLIC_URL") or "http://127.0.0.1:8000/",
+        daypart_times=daypart_times(fleet) if fleet is not None else set(),
+    )  # fmt: skip
+    scheduler.resume()
+    app.extensions["scheduler"] = scheduler
+    return scheduler
