@@ -149,6 +149,19 @@ def programme_document(screen: Screen, moment: dt.datetime) -> dict[str, Any]:
     }
 
 
+def current_version(screen: Screen) -> str:
+    """The programme's version, computed at most once a second per screen and process: every open
+    event stream asks each second, and hundreds of screens must not each rebuild the programme."""
+    cache: dict[str, tuple[float, str]] = current_app.extensions.setdefault("kiosk_versions", {})
+    lock: threading.Lock = current_app.extensions.setdefault("kiosk_versions_lock", threading.Lock())
+    with lock:
+        found = cache.get(screen.id)
+        if found is None or time.monotonic() - found[0] >= 1.0:
+            found = (time.monotonic(), programme_document(screen, now())["version"])
+            cache[screen.id] = found
+    return found[1]
+
+
 @bp.get("/kiosk/<screen_id>")
 def page(screen_id: str) -> str:
     screen = _screen(screen_id)
@@ -199,7 +212,7 @@ def events(screen_id: str) -> Response:
             sent = None
             started = last = time.monotonic()
             while time.monotonic() - started < limit:
-                version = programme_document(screen, now())["version"]
+                version = current_version(screen)
                 if version != sent:
                     yield f"event: version\ndata: {version}\n\n"
                     sent = version

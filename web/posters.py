@@ -49,7 +49,9 @@ def _manifest() -> dict[str, Any]:
 
 
 def _url(entry: dict[str, Any], file: str) -> str:
-    return url_for("posters.file", digest=entry["sha256"][:16], name=file)
+    """A file's content-hashed path (``/posters/<first 16 hex of the poster's sha256>/<file>``): built
+    by hand, since kiosk event streams need it outside a request."""
+    return f"/posters/{entry['sha256'][:16]}/{file}"
 
 
 def poster_document(entry: dict[str, Any]) -> dict[str, Any]:

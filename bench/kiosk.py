@@ -1,0 +1,298 @@
+"""Benchmark of the kiosk fleet: simulated screens against the server under gunicorn, an edit reaching
+all of them, two real pages in step, and a page's memory across 1,000 slide changes.
+
+    pip install gunicorn && tests/install-tools
+    python bench/kiosk.py [--screens 100 500] [--seconds 40]
+
+Each simulated screen does what the page does: it holds a server-sent event stream open, sends a
+heartbeat every 30 s and polls its programme every 20-40 s (both jittered), so N screens are N
+streams. The server is gunicorn with 2 gthread workers. CPU is the workers' own (from /proc) over the
+steady window, as a share of the machine's 2 cores; latencies are the heartbeats' and polls'. Then an
+edit (every screen asked to reload) is timed until the last stream has the new version. Prints
+Markdown tables for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from timing import ROOT
+
+from generators.loader import load_current
+from generators.poster_set import render_set
+
+TOKEN = "bench-admin-token"
+SCREENS = ("hq-lobby-east", "hq-lobby-west", "service-hall")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+class Screen(threading.Thread):
+    """One simulated screen's event stream: it records when each version arrives."""
+
+    def __init__(self, port: int, screen: str, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.port, self.screen, self.stop = port, screen, stop
+        self.versions: list[tuple[float, str]] = []
+        self.connection: http.client.HTTPConnection | None = None
+
+    def close(self) -> None:
+        """End the stream now, so that it frees its server thread."""
+        connection = self.connection
+        if connection is not None and connection.sock is not None:
+            try:
+                connection.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                connection = self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                connection.request("GET", f"/kiosk/{self.screen}/events?limit=600")
+                response = connection.getresponse()
+                event = None
+                while not self.stop.is_set():
+                    line = response.fp.readline()
+                    if not line:
+                        break
+                    text = line.decode().strip()
+                    if text.startswith("event:"):
+                        event = text.split(":", 1)[1].strip()
+                    elif text.startswith("data:") and event == "version":
+                        self.versions.append((time.monotonic(), text.split(":", 1)[1].strip()))
+                connection.close()
+            except OSError:
+                time.sleep(0.5)
+
+
+def requests_loop(port: int, count: int, seconds: float, latencies: list[float]) -> None:
+    """Heartbeats every 30 s and programme polls every 20-40 s for ``count`` screens, jittered."""
+    due: list[tuple[float, int, str]] = []
+    start = time.monotonic()
+    for n in range(count):
+        due.append((start + random.uniform(0, 30), n, "beat"))
+        due.append((start + random.uniform(0, 40), n, "poll"))
+    local = threading.local()
+
+    def send(n: int, kind: str) -> None:
+        connection = getattr(local, "connection", None)
+        if connection is None:
+            connection = local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        screen = SCREENS[n % len(SCREENS)]
+        began = time.monotonic()
+        try:
+            if kind == "beat":
+                connection.request("POST", f"/kiosk/{screen}/heartbeat", body=b'{"showing":"theme","version":"x"}',
+                                   headers={"Content-Type": "application/json"})  # fmt: skip
+            else:
+                connection.request("GET", f"/kiosk/{screen}/programme.json")
+            connection.getresponse().read()
+            latencies.append(time.monotonic() - began)
+        except OSError:
+            local.connection = None
+
+    with ThreadPoolExecutor(16) as pool:
+        while time.monotonic() - start < seconds:
+            due.sort()
+            when, n, kind = due.pop(0)
+            time.sleep(max(0.0, when - time.monotonic()))
+            pool.submit(send, n, kind)
+            due.append((when + (30 if kind == "beat" else random.uniform(20, 40)), n, kind))
+
+
+def fleet_run(port: int, pids: list[int], count: int, seconds: float) -> dict[str, float]:
+    stop = threading.Event()
+    screens = [Screen(port, SCREENS[n % len(SCREENS)], stop) for n in range(count)]
+    for screen in screens:
+        screen.start()
+    time.sleep(3)  # every stream open
+    latencies: list[float] = []
+    before = cpu_seconds(pids)
+    started = time.monotonic()
+    requests_loop(port, count, seconds, latencies)
+    used = cpu_seconds(pids) - before
+    window = time.monotonic() - started
+    # An edit: every screen asked to reload; time until the last stream has a new version.
+    known = {s: s.versions[-1][1] if s.versions else "" for s in screens}
+    edited = time.monotonic()
+    for screen_id in SCREENS:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request(
+            "POST", f"/screens/{screen_id}/reload", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        connection.getresponse().read()
+    deadline = edited + 10
+    while time.monotonic() < deadline and not all(
+        s.versions and s.versions[-1][1] != known[s] for s in screens
+    ):
+        time.sleep(0.05)
+    arrivals = [
+        next((t for t, v in s.versions if t >= edited and v != known[s]), float("inf")) for s in screens
+    ]
+    stop.set()
+    latencies.sort()
+    return {
+        "cpu": 100 * used / window / 2,
+        "p95": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else float("nan"),
+        "requests": len(latencies),
+        "edit": max(arrivals) - edited,
+        "reached": sum(1 for a in arrivals if a != float("inf")),
+    }
+
+
+def browser_part(port: int) -> tuple[float, float, float]:
+    """(largest gap between two pages' slide changes in ms, heap growth in % across 1,000 slide changes,
+    slide changes seen)."""
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic", "--enable-precise-memory-info"]  # fmt: skip
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=args)
+        pages = []
+        for _ in range(2):
+            page = browser.new_context(viewport={"width": 540, "height": 960}).new_page()
+            page.goto(f"http://127.0.0.1:{port}/kiosk/{SCREENS[0]}")
+            page.evaluate("""() => { window.changes_ = []; new MutationObserver(() => {
+                window.changes_.push([document.documentElement.dataset.currentSlide, Date.now()]); })
+                .observe(document.documentElement, {attributes: true, attributeFilter: ['data-current-slide']}); }""")
+            pages.append(page)
+        time.sleep(35)
+        # Slide changes at timeline boundaries; each page's first recorded change may still be its start.
+        first, second = ({slide: at for slide, at in p.evaluate("window.changes_")[1:]} for p in pages)
+        common = set(first) & set(second)
+        gaps = sorted(abs(first[k] - second[k]) for k in common)
+        gap = gaps[-1] if gaps else float("nan")
+        for page in pages:
+            page.context.close()
+
+        context = browser.new_context(viewport={"width": 540, "height": 960})
+        page = context.new_page()
+        base = dt.datetime(2022, 9, 20, 8, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        page.clock.install(time=base - dt.timedelta(seconds=1))
+        page.clock.pause_at(base)
+        page.goto(f"http://127.0.0.1:{port}/kiosk/{SCREENS[0]}")
+        page.wait_for_timeout(2000)
+        session = context.new_cdp_session(page)
+
+        def heap() -> float:
+            session.send("HeapProfiler.collectGarbage")
+            return float(session.send("Runtime.getHeapUsage")["usedSize"])
+
+        page.evaluate("""() => { window.count_ = 0; new MutationObserver(() => { window.count_ += 1; })
+            .observe(document.documentElement, {attributes: true, attributeFilter: ['data-current-slide']}); }""")
+        while page.evaluate("window.count_") < 300:  # warm up: code compiled, caches filled
+            page.clock.run_for(11_000)
+            page.wait_for_timeout(5)
+        before = heap()
+        start_count = page.evaluate("window.count_")
+        while page.evaluate("window.count_") - start_count < 1000:
+            page.clock.run_for(11_000)
+            page.wait_for_timeout(5)
+        after = heap()
+        seen = page.evaluate("window.count_") - start_count
+        browser.close()
+    return gap, 100 * (after - before) / before, seen
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--screens", type=int, nargs="*", default=[100, 500])
+    parser.add_argument("--seconds", type=float, default=40.0)
+    args = parser.parse_args()
+    if shutil.which("gunicorn") is None or shutil.which("chromium") is None:
+        print("needs gunicorn (pip install gunicorn) and chromium (tests/install-tools)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as folder:
+        campaign = load_current(ROOT / "data")
+        render_set(campaign, ROOT / "data", Path(folder) / "posters", "http://127.0.0.1/",
+                   only=lambda j: j.format == "kiosk-portrait" and j.script == "hant")  # fmt: skip
+        port = free_port()
+        env = {**os.environ, "QUALITY_MONTH_STATE_DB": f"{folder}/state.sqlite",
+               "QUALITY_MONTH_POSTER_DIR": f"{folder}/posters", "QUALITY_MONTH_ADMIN_TOKEN": TOKEN}  # fmt: skip
+        server = subprocess.Popen(
+            ["gunicorn", "-k", "gthread", "-w", "2", "--threads", "400", "-b", f"127.0.0.1:{port}",
+             "--log-level", "warning", "web:create_app()"],
+            cwd=ROOT, env=env,
+        )  # fmt: skip
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            time.sleep(2)
+            workers = children(server.pid)
+            print(f"gunicorn: 2 gthread workers × 400 threads; {args.seconds:g} s of steady load each.\n")
+            print(
+                "| screens | worker CPU (% of 2 cores) | heartbeat and poll p95 | requests | edit reached all in | streams reached |"
+            )
+            print("| --- | --- | --- | --- | --- | --- |")
+            for count in args.screens:
+                result = fleet_run(port, workers, count, args.seconds)
+                print(f"| {count} | {result['cpu']:.1f}% | {result['p95']:.1f} ms | {result['requests']} | "
+                      f"{result['edit']:.2f} s | {result['reached']}/{count} |")  # fmt: skip
+                time.sleep(3)
+            gap, growth, seen = browser_part(port)
+            print()
+            print("| pages | figure |")
+            print("| --- | --- |")
+            print(f"| two pages on one screen, largest gap between their slide changes | {gap:.0f} ms |")
+            print(
+                f"| one page's JS heap across {seen} slide changes (after garbage collection) | {growth:+.1f}% |"
+            )
+        finally:
+            server.terminate()  # open event streams keep workers busy: give them a moment, then end them
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
