@@ -15,6 +15,7 @@ Markdown tables for docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import os
@@ -81,10 +82,8 @@ class Screen(threading.Thread):
         """End the stream now, so that it frees its server thread."""
         connection = self.connection
         if connection is not None and connection.sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 connection.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def run(self) -> None:
         while not self.stop.is_set():
