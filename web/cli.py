@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.set_defaults(run=_serve)
+
+    scheduler = commands.add_parser(
+        "scheduler", parents=[data], help="run the scheduler alone (beside web workers that do not run it)",
+    )  # fmt: skip
+    scheduler.set_defaults(run=_scheduler)
 
     render = commands.add_parser("render", parents=[data], help="render every poster and banner")
     render.add_argument(
@@ -90,6 +96,32 @@ class _ProgressBar:
         elif tenth != self.shown:
             self.shown = tenth
             print(f"{self.label}: {done}/{total}", file=sys.stderr)
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from web import create_app
+    from web.scheduler import start_for
+
+    try:
+        app = create_app({"DATA_DIR": args.data})
+    except CampaignError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 1
+    running = start_for(app)
+    if running is None:
+        print("another process already runs the scheduler (instance/scheduler.lock)", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("scheduler running: " + ", ".join(job.id for job in running.get_jobs()))
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    running.shutdown()
+    return 0
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -247,9 +247,10 @@ def heartbeat(screen_id: str) -> BaseResponse:
 
 
 def screens_document(moment: dt.datetime) -> dict[str, Any]:
+    screens = fleet().screens  # first: a site without a fleet answers 404, not a missing state store
     rows = state().rows()
     found = []
-    for screen in fleet().screens:
+    for screen in screens:
         row = rows.get(screen.id, {})
         seen = row.get("last_seen")
         last_seen = dt.datetime.fromtimestamp(seen, dt.UTC) if seen else None

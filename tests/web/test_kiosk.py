@@ -1,0 +1,147 @@
+"""Kiosk routes: the published programme and its version, the clock, heartbeats (400 for bad ones), the
+dashboard's online flag, and the admin token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import DATA
+from web import create_app
+
+NOW: dict[str, dt.datetime] = {}
+
+
+@pytest.fixture
+def kiosk_app(tmp_path: Path) -> Iterator[Flask]:
+    NOW["now"] = dt.datetime(2022, 9, 20, 10, 0, tzinfo=dt.UTC)
+    app = create_app({
+        "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(tmp_path / "posters"),
+        "STATE_DB": str(tmp_path / "state.sqlite"), "ADMIN_TOKEN": "secret", "CLOCK": lambda: NOW["now"],
+    })  # fmt: skip
+    yield app
+
+
+@pytest.fixture
+def kiosk(kiosk_app: Flask) -> FlaskClient:
+    return kiosk_app.test_client()
+
+
+def test_page(kiosk: FlaskClient) -> None:
+    html = kiosk.get("/kiosk/hq-lobby-east").get_data(as_text=True)
+    assert '<html lang="zh-Hant" data-screen="hq-lobby-east" data-current-slide="">' in html
+    assert "cursor: none" in html and "overflow: hidden" in html
+    assert 'lang="zh-Hans"' in kiosk.get("/kiosk/service-hall").get_data(as_text=True)
+    worker = kiosk.get("/kiosk/sw.js")
+    assert worker.headers["Service-Worker-Allowed"] == "/kiosk/"
+    worker.close()
+
+
+def test_programme(kiosk: FlaskClient) -> None:
+    document: Any = kiosk.get("/kiosk/hq-lobby-east/programme.json").json
+    assert document["screen"] == "hq-lobby-east" and len(document["version"]) == 16
+    segments = document["segments"]
+    first_day = dt.datetime(2022, 9, 20, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert segments[0]["from"] == first_day.timestamp() * 1000
+    assert segments[-1]["to"] - segments[0]["from"] == 8 * 86400 * 1000  # 8 days: a week offline and more
+    assert all(a["to"] == b["from"] for a, b in itertools.pairwise(segments))
+    special = [s for s in segments if s["programme"] == "quality-day"]
+    assert special and special[0]["slides"][0]["design"] == "activity-casc-921-quality-day-video-conference"
+    assert all(3000 <= slide["ms"] <= 3_600_000 for s in segments for slide in s["slides"])
+    assert document["images"] == {}  # nothing rendered in this folder yet
+    again = kiosk.get(
+        "/kiosk/hq-lobby-east/programme.json",
+        headers={
+            "If-None-Match": f'"{kiosk.get("/kiosk/hq-lobby-east/programme.json").headers["ETag"].strip(chr(34))}"'
+        },
+    )
+    assert again.status_code == 304
+
+
+def test_version_changes_with_a_reload_and_with_the_day(kiosk: FlaskClient) -> None:
+    version = kiosk.get("/kiosk/hq-lobby-east/programme.json").json["version"]  # type: ignore[index]
+    assert kiosk.post("/screens/hq-lobby-east/reload").status_code == 401
+    assert (
+        kiosk.post("/screens/hq-lobby-east/reload", headers={"Authorization": "Bearer wrong"}).status_code
+        == 401
+    )
+    answer = kiosk.post("/screens/hq-lobby-east/reload", headers={"Authorization": "Bearer secret"})
+    assert answer.status_code == 200 and answer.json == {"screen": "hq-lobby-east", "reloads": 1}
+    reloaded = kiosk.get("/kiosk/hq-lobby-east/programme.json").json["version"]  # type: ignore[index]
+    assert reloaded != version
+    assert kiosk.get("/kiosk/hq-lobby-west/programme.json").json["version"] != reloaded  # type: ignore[index]
+    NOW["now"] += dt.timedelta(days=1)
+    assert kiosk.get("/kiosk/hq-lobby-east/programme.json").json["version"] != reloaded  # type: ignore[index]
+
+
+def test_no_admin_token_configured(kiosk_app: Flask) -> None:
+    kiosk_app.config["ADMIN_TOKEN"] = None
+    response = kiosk_app.test_client().post(
+        "/screens/hq-lobby-east/reload", headers={"Authorization": "Bearer "}
+    )
+    assert response.status_code == 403
+
+
+def test_clock(kiosk: FlaskClient) -> None:
+    assert kiosk.get("/kiosk/time").json == {"now": int(NOW["now"].timestamp() * 1000)}
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["not json", '["a list"]', '{"showing": 3, "version": "v"}', '{"showing": "theme"}',
+     '{"showing": "", "version": "v"}', '{"showing": "theme", "version": "' + "x" * 65 + '"}'],
+)  # fmt: skip
+def test_malformed_heartbeats_are_400(kiosk: FlaskClient, body: str) -> None:
+    response = kiosk.post("/kiosk/hq-lobby-east/heartbeat", data=body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_unknown_screens_are_404(kiosk: FlaskClient) -> None:
+    for path in ("/kiosk/nowhere", "/kiosk/nowhere/programme.json", "/kiosk/nowhere/events"):
+        assert kiosk.get(path).status_code == 404
+    assert (
+        kiosk.post("/kiosk/nowhere/heartbeat", json={"showing": "theme", "version": "v"}).status_code == 404
+    )
+    assert (
+        kiosk.post("/screens/nowhere/reload", headers={"Authorization": "Bearer secret"}).status_code == 404
+    )
+
+
+def test_dashboard_flags_a_silent_screen_within_90_seconds(kiosk: FlaskClient) -> None:
+    assert (
+        kiosk.post(
+            "/kiosk/hq-lobby-east/heartbeat", json={"showing": "slogan-03", "version": "v"}
+        ).status_code
+        == 204
+    )
+    screens = {s["id"]: s for s in kiosk.get("/screens.json").json["screens"]}  # type: ignore[index]
+    assert set(screens) == {"hq-lobby-east", "hq-lobby-west", "service-hall"}
+    east = screens["hq-lobby-east"]
+    assert east["online"] is True and east["showing"] == "slogan-03" and east["url"] == "/kiosk/hq-lobby-east"
+    assert screens["service-hall"]["online"] is False and screens["service-hall"]["last_seen"] is None
+    NOW["now"] += dt.timedelta(seconds=89)
+    assert kiosk.get("/screens.json").json["screens"][0]["online"] is True  # type: ignore[index]
+    NOW["now"] += dt.timedelta(seconds=2)
+    assert kiosk.get("/screens.json").json["screens"][0]["online"] is False  # type: ignore[index]
+    page = kiosk.get("/screens").get_data(as_text=True)
+    assert "離線" in page and "總局大樓東大堂" in page
+
+
+def test_sites_without_a_fleet_have_no_kiosks(client: FlaskClient) -> None:
+    assert client.get("/screens.json").status_code == 404
+    assert client.get("/kiosk/anything").status_code == 404
+
+
+def test_event_stream_sends_the_version(kiosk: FlaskClient) -> None:
+    response = kiosk.get("/kiosk/hq-lobby-east/events?limit=0.5")
+    body = response.get_data(as_text=True)
+    version = kiosk.get("/kiosk/hq-lobby-east/programme.json").json["version"]  # type: ignore[index]
+    assert response.mimetype == "text/event-stream"
+    assert f"event: version\ndata: {version}\n\n" in body
