@@ -24,10 +24,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False)
-    if test_config is None:
+    if test_config is None or not test_config.get("TESTING"):
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("QUALITY_MONTH")  # QUALITY_MONTH_STATE_DB=… and the like
-    else:
+    if test_config is not None:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

@@ -8,8 +8,12 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generators.loader import CampaignError, find_campaigns, load_campaign
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_POSTERS = Path(__file__).resolve().parent.parent / "instance" / "posters"
@@ -98,18 +102,28 @@ class _ProgressBar:
             print(f"{self.label}: {done}/{total}", file=sys.stderr)
 
 
+def _app(args: argparse.Namespace) -> Flask | None:
+    """The app on the given data (with the instance configuration), or ``None`` after printing the
+    data's errors."""
+    from web import create_app
+
+    try:
+        return create_app({"DATA_DIR": args.data})
+    except CampaignError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print("the data has errors: not starting (run `quality-month check`)", file=sys.stderr)
+        return None
+
+
 def _scheduler(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from web import create_app
     from web.scheduler import start_for
 
-    try:
-        app = create_app({"DATA_DIR": args.data})
-    except CampaignError as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
+    app = _app(args)
+    if app is None:
         return 1
     running = start_for(app)
     if running is None:
@@ -234,14 +248,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from web import create_app
-
-    try:
-        app = create_app({"DATA_DIR": args.data})
-    except CampaignError as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
-        print("the data has errors: not starting (run `quality-month check`)", file=sys.stderr)
+    app = _app(args)
+    if app is None:
         return 1
     from web.posters import start_background_render
     from web.scheduler import start_for

@@ -143,3 +143,13 @@ def test_real_activities_json(real_client: FlaskClient) -> None:
     assert covered == {(1, n) for n in range(1, 17)} | {(2, n) for n in range(1, 12)} | {
         (3, n) for n in range(1, 21)
     }
+
+
+def test_configuration_from_the_environment(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What `serve` builds: the instance configuration and QUALITY_MONTH_* variables apply, the CLI's
+    # data folder on top.
+    monkeypatch.setenv("QUALITY_MONTH_PUBLIC_URL", "https://qm.example/")
+    app = create_app({"DATA_DIR": tiny})
+    assert app.config["PUBLIC_URL"] == "https://qm.example/" and app.config["DATA_DIR"] == tiny
+    testing = create_app({"TESTING": True, "DATA_DIR": tiny})
+    assert testing.config.get("PUBLIC_URL") is None
