@@ -18,14 +18,13 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from generators.catalog import Selection
-from generators.model import Activity, Campaign
+from generators.model import CONFIDENCE_LABELS, Activity, Campaign
 from generators.script import LANGUAGE_TAGS, Script, in_script
 
 #: How often subscribers' clients should re-read a feed (REFRESH-INTERVAL and X-PUBLISHED-TTL).
 REFRESH = dt.timedelta(hours=12)
 PRODID = "-//quality-month//Campaign calendar//ZH"
 
-_CONFIDENCE_LABELS = {"high": "高", "medium-high": "中高", "medium": "中", "low": "低"}
 _NUMERALS = "〇一二三四五六七八九"
 
 
@@ -143,7 +142,7 @@ def _date_line(campaign: Campaign, activity: Activity) -> str:
     source = activity.date_source
     if source is not None:
         where = source.url or source.note or ""
-        parts.append(f"日期來源:{where}(可信度:{_CONFIDENCE_LABELS[source.confidence]})")
+        parts.append(f"日期來源:{where}(可信度:{CONFIDENCE_LABELS[source.confidence]})")
     return "日期:" + ";".join(parts)
 
 

@@ -108,6 +108,17 @@ def missing_characters(text: str, faces: Iterable[Face] = FACES) -> str:
     return "".join(seen)
 
 
+def digest(faces: Iterable[Face] = FACES) -> str:
+    """A digest of the font files, for cache keys: a changed font must re-render what it draws."""
+    import hashlib
+
+    found = hashlib.sha256()
+    for candidate in faces:
+        found.update(candidate.filename.encode())
+        found.update(candidate.path.read_bytes())
+    return found.hexdigest()
+
+
 # --- building the subsets ------------------------------------------------------------------------
 
 

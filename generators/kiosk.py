@@ -426,15 +426,6 @@ def showing_at(fleet: Fleet, campaign: Campaign, screen: Screen, now: dt.datetim
     return next(timeline(fleet, campaign, screen, now, now + dt.timedelta(microseconds=1)))
 
 
-def describe(fleet: Fleet) -> dict[str, Any]:
-    """A summary for ``check``: counts of screens, programmes and special days."""
-    return {
-        "screens": len(fleet.screens),
-        "programmes": len(fleet.programmes),
-        "specials": len(fleet.specials),
-    }
-
-
 def load_fleet_for(data_dir: Path, campaign: Campaign) -> Fleet | None:
     """The fleet of a data folder, or ``None`` if it has no ``screens.toml``."""
     path = fleet_path(data_dir)

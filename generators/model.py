@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from generators.script import Script, in_script
 
-#: How sure a public report makes us of a date found outside the notice.
-CONFIDENCES = ("high", "medium-high", "medium", "low")
+#: How sure a public report makes us of a date found outside the notice, with the label readers see.
+CONFIDENCE_LABELS = {"high": "高", "medium-high": "中高", "medium": "中", "low": "低"}
+CONFIDENCES = tuple(CONFIDENCE_LABELS)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def code_digest() -> str:
     for module in (posters, typeset, fonts, script):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(f"pillow {PIL.__version__} rjieba {getattr(rjieba, '__version__', '?')}".encode())
-    digest.update(typeset.face_path_digest([f.path for f in fonts.FACES]).encode())
+    digest.update(fonts.digest().encode())
     return digest.hexdigest()
 
 

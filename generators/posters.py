@@ -19,6 +19,7 @@ from typing import Literal
 from PIL import Image, ImageDraw
 
 from generators import fonts
+from generators.agenda import WEEKDAYS
 from generators.model import Activity, Campaign
 from generators.script import LANGUAGE_TAGS, Script, in_script
 from generators.typeset import CannotFit, Direction, Setting, fit, font
@@ -197,7 +198,7 @@ def _date(day: dt.date) -> str:
 
 
 def _weekday(day: dt.date) -> str:
-    return "星期" + "一二三四五六日"[day.weekday()]
+    return "星期" + WEEKDAYS[day.weekday()]
 
 
 def _kicker(campaign: Campaign) -> str:

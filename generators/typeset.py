@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from PIL import ImageFont
@@ -256,14 +255,3 @@ def fit(
             f"(the smallest legible size for this place): shorten it"
         )
     return flowed
-
-
-def face_path_digest(paths: Sequence[Path]) -> str:
-    """A digest of font files, for cache keys: a changed font must re-render what it draws."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from generators.agenda import WEEKDAYS, dated_days, month_grid, months, spans_period
 from generators.catalog import Selection
 from generators.feeds import Feed, activity_url
-from generators.model import Activity, Campaign
+from generators.model import CONFIDENCE_LABELS, Activity, Campaign
 from generators.script import LANGUAGE_TAGS, Script, in_script
 from web.api import campaign
 from web.feeds import base_url, webcal
@@ -28,7 +28,6 @@ from web.feeds import base_url, webcal
 bp = Blueprint("calendar", __name__)
 
 _GROUPS = {"organizers": "organizer", "organizer-kinds": "organizer-kind", "kinds": "kind"}
-_CONFIDENCE_LABELS = {"high": "高", "medium-high": "中高", "medium": "中", "low": "低"}
 
 
 @dataclass(frozen=True)
@@ -131,8 +130,8 @@ def _google_event_link(loaded: Campaign, activity: Activity, script: Script) -> 
     if span.all_day:
         dates = f"{span.start:%Y%m%d}/{span.end:%Y%m%d}"
     else:
-        start = dt.datetime.fromisoformat(span.start.isoformat()).astimezone(dt.UTC)
-        end = dt.datetime.fromisoformat(span.end.isoformat()).astimezone(dt.UTC)
+        assert isinstance(span.start, dt.datetime) and isinstance(span.end, dt.datetime)
+        start, end = span.start.astimezone(dt.UTC), span.end.astimezone(dt.UTC)
         dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
     details = activity.text_in(script) + "\n\n" + activity_url(base_url(), activity, script)
     query = {
@@ -239,6 +238,7 @@ def agenda(group: str | None, key: str | None) -> str:
         "list.html",
         view,
         days=dated_days(chosen),
+        weekdays=WEEKDAYS,
         undated=[a for a in chosen if not a.span.own],
         day=day,
         count=len(chosen),
@@ -257,7 +257,7 @@ def activity(activity_id: str) -> str:
         "activity.html",
         view,
         activity=found,
-        confidence=_CONFIDENCE_LABELS,
+        confidence=CONFIDENCE_LABELS,
         google_event=_google_event_link(loaded, found, view.script),
     )
 

@@ -121,45 +121,46 @@ def state() -> State:
 
 def _images(screen: Screen) -> dict[str, str]:
     """The poster of each design for a screen's format and script, by content-hashed URL."""
-    from web.posters import _manifest, poster_document
+    from web.posters import manifest, poster_document
 
     return {
         e["design"]: poster_document(e)["url"]
-        for e in _manifest().get("posters", [])
+        for e in manifest().get("posters", [])
         if e["format"] == screen.format and e["script"] == screen.script
     }
 
 
 def programme_document(screen: Screen, moment: dt.datetime) -> dict[str, Any]:
-    """Everything a screen shows for the coming days, and one version hash that covers all of it."""
+    """Everything a screen shows for the coming days, and one version hash that covers all of it.
+
+    The document follows from the screen, the local day, its posters and its reload count alone, so it
+    is kept by those: every poll and every open event stream asks for it, and hundreds of screens must
+    not each rebuild eight days of timeline."""
     loaded = campaign()
-    published = segments(fleet(), loaded, screen, moment, DAYS_AHEAD)
-    designs = {s["design"] for seg in published for s in seg["slides"]}
-    images = {d: url for d, url in _images(screen).items() if d in designs}
+    day = moment.astimezone(loaded.timezone).date()
+    images = _images(screen)
     reloads = state().rows().get(screen.id, {}).get("reloads", 0)
-    content = json.dumps([published, images, reloads], sort_keys=True).encode()
-    return {
-        "screen": screen.id,
-        "name": screen.name,
-        "format": screen.format,
-        "script": screen.script,
-        "version": hashlib.sha256(content).hexdigest()[:16],
-        "segments": published,
-        "images": images,
-    }
-
-
-def current_version(screen: Screen) -> str:
-    """The programme's version, computed at most once a second per screen and process: every open
-    event stream asks each second, and hundreds of screens must not each rebuild the programme."""
-    cache: dict[str, tuple[float, str]] = current_app.extensions.setdefault("kiosk_versions", {})
-    lock: threading.Lock = current_app.extensions.setdefault("kiosk_versions_lock", threading.Lock())
-    with lock:
-        found = cache.get(screen.id)
-        if found is None or time.monotonic() - found[0] >= 1.0:
-            found = (time.monotonic(), programme_document(screen, now())["version"])
-            cache[screen.id] = found
-    return found[1]
+    key = (screen.id, day, reloads, tuple(sorted(images.items())))
+    cache: dict[tuple[Any, ...], dict[str, Any]] = current_app.extensions.setdefault("kiosk_programmes", {})
+    found = cache.get(key)
+    if found is None:
+        published = segments(fleet(), loaded, screen, moment, DAYS_AHEAD)
+        designs = {s["design"] for seg in published for s in seg["slides"]}
+        shown = {d: url for d, url in images.items() if d in designs}
+        content = json.dumps([published, shown, reloads], sort_keys=True).encode()
+        found = {
+            "screen": screen.id,
+            "name": screen.name,
+            "format": screen.format,
+            "script": screen.script,
+            "version": hashlib.sha256(content).hexdigest()[:16],
+            "segments": published,
+            "images": shown,
+        }
+        if len(cache) > 256:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 @bp.get("/kiosk/<screen_id>")
@@ -212,7 +213,7 @@ def events(screen_id: str) -> Response:
             sent = None
             started = last = time.monotonic()
             while time.monotonic() - started < limit:
-                version = current_version(screen)
+                version = programme_document(screen, now())["version"]
                 if version != sent:
                     yield f"event: version\ndata: {version}\n\n"
                     sent = version

@@ -33,7 +33,7 @@ def poster_dir() -> Path:
     return Path(current_app.config["POSTER_DIR"])
 
 
-def _manifest() -> dict[str, Any]:
+def manifest() -> dict[str, Any]:
     """The manifest, re-read only when its file changes (a render may replace it at any time)."""
     path = poster_dir() / "manifest.json"
     try:
@@ -44,8 +44,8 @@ def _manifest() -> dict[str, Any]:
     if cached is None or cached[0] != stamp:
         cached = (stamp, load_manifest(poster_dir()))
         current_app.extensions["poster_manifest"] = cached
-    manifest: dict[str, Any] = cached[1]
-    return manifest
+    found: dict[str, Any] = cached[1]
+    return found
 
 
 def _url(entry: dict[str, Any], file: str) -> str:
@@ -79,10 +79,10 @@ def _choice(name: str, allowed: list[str]) -> str | None:
 
 @bp.get("/posters.json")
 def posters_json() -> BaseResponse:
-    manifest = _manifest()
+    current = manifest()
     document = {
-        "posters": [poster_document(e) for e in manifest.get("posters", [])],
-        "refused": manifest.get("refused", []),
+        "posters": [poster_document(e) for e in current.get("posters", [])],
+        "refused": current.get("refused", []),
         "rendering": _render_state(),
     }
     return json_response(document, max_age=60)
@@ -90,8 +90,7 @@ def posters_json() -> BaseResponse:
 
 @bp.get("/posters")
 def gallery() -> str:
-    manifest = _manifest()
-    all_entries = manifest.get("posters", [])
+    all_entries = manifest().get("posters", [])
     groups = list(_GROUPS)
     group = _choice("design", groups + sorted({e["design"] for e in all_entries}))
     fmt = _choice("format", [f.id for f in FORMATS])
@@ -130,7 +129,7 @@ def gallery() -> str:
 @bp.get("/posters/<digest>/<path:name>")
 def file(digest: str, name: str) -> BaseResponse:
     """A file of the manifest under its content hash: cached for a year, since the URL changes with it."""
-    for entry in _manifest().get("posters", []):
+    for entry in manifest().get("posters", []):
         files = {entry["file"], entry["thumbnail"]} | ({entry["pdf"]["file"]} if "pdf" in entry else set())
         if name in files:
             if entry["sha256"][:16] != digest:
@@ -149,7 +148,7 @@ def archive(format: str, script: str) -> BaseResponse:
     """Every poster of a format and script in one ZIP (PNG, and PDF for print), built once per manifest."""
     if format not in FORMATS_BY_ID:
         abort(404, f"there is no format {format!r}")
-    chosen = [e for e in _manifest().get("posters", []) if e["format"] == format and e["script"] == script]
+    chosen = [e for e in manifest().get("posters", []) if e["format"] == format and e["script"] == script]
     if not chosen:
         abort(404, f"no {format} posters in {script} script have been rendered yet")
     digest = hashlib.sha256("".join(e["sha256"] for e in chosen).encode()).hexdigest()[:16]
