@@ -234,10 +234,14 @@ def agenda(group: str | None, key: str | None) -> str:
     chosen = view.selection.select(loaded)
     if day is not None:
         chosen = [a for a in chosen if day in a.span.days()]
+    # As in the grid: an activity dated for the whole period is listed once, not under every day.
+    whole = [a for a in chosen if a.span.own and spans_period(loaded, a)]
+    by_day = dated_days(a for a in chosen if a not in whole)
     return _page(
         "list.html",
         view,
-        days=dated_days(chosen),
+        whole=whole,
+        days=[(d, items) for d, items in by_day if day is None or d == day],
         weekdays=WEEKDAYS,
         undated=[a for a in chosen if not a.span.own],
         day=day,

@@ -146,3 +146,13 @@ def test_user_text_is_escaped(edit: Edit) -> None:
     client = create_app({"TESTING": True, "DATA_DIR": revised(folder)}).test_client()
     html = client.get("/activities/quality-conference").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_real_list_of_one_day_shows_that_day_only(real_client: FlaskClient) -> None:
+    html = real_client.get("/list?date=2022-09-21").get_data(as_text=True)
+    assert re.findall(r'<section class="day-list" data-date="([\d-]+)">', html) == ["2022-09-21"]
+    # The month-long 金融知識普及月 is listed once, not under each day.
+    assert html.count("/activities/financial-literacy-month") == 1
+    whole = real_client.get("/list").get_data(as_text=True)
+    assert whole.count("/activities/financial-literacy-month") == 1
+    assert "/activities/casc-921-quality-day-video-conference" in whole
