@@ -177,9 +177,9 @@ def page(screen_id: str) -> str:
 
 @bp.get("/kiosk/sw.js")
 def service_worker() -> BaseResponse:
-    """The service worker, served from /kiosk/ so that its scope covers every kiosk page."""
+    """The service worker, served from /kiosk/ so that its scope (the folder it is in) covers every kiosk
+    page."""
     response = current_app.send_static_file("kiosk-sw.js")
-    response.headers["Service-Worker-Allowed"] = "/kiosk/"
     response.cache_control.no_cache = True
     return response
 

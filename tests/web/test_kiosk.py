@@ -36,11 +36,18 @@ def kiosk(kiosk_app: Flask) -> FlaskClient:
 
 def test_page(kiosk: FlaskClient) -> None:
     html = kiosk.get("/kiosk/hq-lobby-east").get_data(as_text=True)
-    assert '<html lang="zh-Hant" data-screen="hq-lobby-east" data-current-slide="">' in html
-    assert "cursor: none" in html and "overflow: hidden" in html
+    assert '<html lang="zh-Hant" data-screen="hq-lobby-east" data-current-slide=""' in html
+    # Every address the script uses comes from the page, so that an export can make them relative.
+    for name, path in [("programme", "/kiosk/hq-lobby-east/programme.json"), ("events", "/kiosk/hq-lobby-east/events"),
+                       ("heartbeat", "/kiosk/hq-lobby-east/heartbeat"), ("time", "/kiosk/time"), ("worker", "/kiosk/sw.js")]:
+        assert f'data-{name}="{path}"' in html
+    response = kiosk.get("/static/kiosk.css")
+    styles = response.get_data(as_text=True)
+    response.close()
+    assert "cursor: none" in styles and "overflow: hidden" in styles
     assert 'lang="zh-Hans"' in kiosk.get("/kiosk/service-hall").get_data(as_text=True)
     worker = kiosk.get("/kiosk/sw.js")
-    assert worker.headers["Service-Worker-Allowed"] == "/kiosk/"
+    assert worker.status_code == 200 and "networkFirst" in worker.get_data(as_text=True)
     worker.close()
 
 

@@ -8,7 +8,15 @@
   const root = document.documentElement;
   const scriptUrl = document.currentScript.src;
   const screenId = root.dataset.screen;
-  const base = `/kiosk/${screenId}`;
+  // Every address comes from the page, relative to it: the same script runs under the web app and from
+  // a static export under any base path (where the clock, the pushes and the heartbeats are not there,
+  // and the page plays on without them).
+  const address = (name) => new URL(root.dataset[name], document.baseURI).href;
+  const programmeUrl = address("programme");
+  const imageUrl = (slide) => {
+    const path = programme.images[slide.design];
+    return path ? new URL(path, programmeUrl).href : null;
+  };
   const layers = [document.getElementById("layer-0"), document.getElementById("layer-1")];
   const store = window.localStorage;
   let programme = JSON.parse(store.getItem(`programme:${screenId}`) || "null");
@@ -35,14 +43,14 @@
 
   async function paint(layer, slide) {
     const image = layer.querySelector("img");
-    const url = programme.images[slide.design];
+    const url = imageUrl(slide);
     if (!url) {
       image.removeAttribute("src");
       layer.dataset.fallback = slide.id;
       return;
     }
     delete layer.dataset.fallback;
-    if (image.getAttribute("src") !== url) image.src = url;
+    if (image.src !== url) image.src = url;
     try {
       await image.decode(); // decoded before it is shown: never a blank or half-drawn frame
     } catch (error) {
@@ -61,7 +69,7 @@
   }
 
   function warm(slide) {
-    const url = slide && programme.images[slide.design];
+    const url = slide && imageUrl(slide);
     if (url) {
       const image = new Image();
       image.src = url;
@@ -88,8 +96,9 @@
   async function measureClock() {
     try {
       const sent = Date.now();
-      const response = await fetch("/kiosk/time", { cache: "no-store" });
+      const response = await fetch(address("time"), { cache: "no-store" });
       const received = Date.now();
+      if (!response.ok) return; // a static export has no clock: the screen's own (NTP) clock it is
       const { now } = await response.json();
       offset = now - (sent + received) / 2;
       store.setItem("clock-offset", String(offset));
@@ -100,7 +109,7 @@
 
   async function loadProgramme() {
     try {
-      const response = await fetch(`${base}/programme.json`, { cache: "no-cache" });
+      const response = await fetch(programmeUrl, { cache: "no-cache" });
       if (!response.ok) return;
       const fresh = await response.json();
       if (!programme || fresh.version !== programme.version) {
@@ -118,7 +127,8 @@
   }
 
   function precache() {
-    const urls = [window.location.pathname, scriptUrl, `${base}/programme.json`, ...Object.values(programme.images)];
+    const images = Object.values(programme.images).map((path) => new URL(path, programmeUrl).href);
+    const urls = [window.location.href.split("#")[0], scriptUrl, document.querySelector("link[rel=stylesheet]").href, programmeUrl, ...images];
     if (navigator.serviceWorker) {
       navigator.serviceWorker.ready.then((registration) => registration.active.postMessage({ precache: urls }));
     }
@@ -126,7 +136,7 @@
 
   function listen() {
     if (!window.EventSource) return;
-    const events = new EventSource(`${base}/events`);
+    const events = new EventSource(address("events"));
     events.addEventListener("version", (event) => {
       if (!programme || event.data !== programme.version) loadProgramme();
     });
@@ -144,7 +154,7 @@
   let beatFailures = 0;
   async function heartbeat() {
     try {
-      const response = await fetch(`${base}/heartbeat`, {
+      const response = await fetch(address("heartbeat"), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ showing: shown || "none", version: programme ? programme.version : "none" }),
@@ -157,7 +167,7 @@
   }
 
   if (navigator.serviceWorker) {
-    navigator.serviceWorker.register("/kiosk/sw.js", { scope: "/kiosk/" }).catch(() => {});
+    navigator.serviceWorker.register(address("worker")).catch(() => {});
   }
   tick();
   measureClock().then(loadProgramme).then(() => {
