@@ -61,6 +61,24 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     render.set_defaults(run=_render)
 
+    export = commands.add_parser("export", parents=[data], help="write the whole site as static files")
+    export.add_argument("dir", type=Path, metavar="DIR", help="the folder to write (made if missing)")
+    export.add_argument(
+        "--base-url", default=None, metavar="URL",
+        help="where the export will be published, for the links that must be absolute: subscribe links, "
+        "QR codes, event URLs in feeds (default: the PUBLIC_URL configuration, else "
+        f"{DEFAULT_BASE_URL})",
+    )  # fmt: skip
+    export.add_argument(
+        "--posters", type=Path, default=None, metavar="DIR",
+        help="where posters are rendered and kept between exports (default: the instance folder's posters/)",
+    )  # fmt: skip
+    export.add_argument(
+        "--today", type=dt.date.fromisoformat, default=None, metavar="DATE",
+        help="the day the kiosk programmes start from (default: today in the campaign's timezone)",
+    )  # fmt: skip
+    export.set_defaults(run=_export)
+
     revise = commands.add_parser(
         "revise", parents=[data], help="record data changes in revisions.toml (feeds' SEQUENCE)",
     )  # fmt: skip
@@ -168,6 +186,46 @@ def _render(args: argparse.Namespace) -> int:
         f"in {seconds:.1f} s: {args.out / 'manifest.json'}"
     )
     return 1 if result.refused else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import time
+
+    from generators.export import ExportError
+    from generators.poster_set import render_set
+    from web.export import export_site
+
+    app = _app(args)
+    if app is None:
+        return 1
+    base_url = args.base_url or app.config.get("PUBLIC_URL")
+    if not base_url:
+        base_url = DEFAULT_BASE_URL
+        print(f"no --base-url: subscribe links, QR codes and feed URLs point at {base_url}", file=sys.stderr)
+    base_url = base_url if base_url.endswith("/") else base_url + "/"
+    app.config["PUBLIC_URL"] = base_url
+    if args.posters is not None:
+        app.config["POSTER_DIR"] = str(args.posters)
+    campaign = app.extensions["campaign"]
+    today = args.today or dt.datetime.now(campaign.timezone).date()
+    started = time.perf_counter()
+    rendered = render_set(
+        campaign, args.data, Path(app.config["POSTER_DIR"]), base_url, progress=_ProgressBar("posters")
+    )
+    for refusal in rendered.refused:
+        print(f"refused {refusal['format']}/{refusal['script']}/{refusal['design']}: {refusal['refused']}",
+              file=sys.stderr)  # fmt: skip
+    try:
+        report = export_site(app, args.dir, today, progress=_ProgressBar("export"))
+    except ExportError as exc:
+        print(f"cannot export: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{report.files} files ({report.bytes / 2**20:.1f} MiB) in {args.dir}: {report.written} written, "
+        f"{report.unchanged} unchanged, {report.removed} removed, in {time.perf_counter() - started:.1f} s; "
+        f"kiosk programmes for {report.days} days from {today}"
+    )
+    return 1 if rendered.refused else 0
 
 
 def _aware_time(value: str) -> dt.datetime:

@@ -130,8 +130,12 @@ def _images(screen: Screen) -> dict[str, str]:
     }
 
 
-def programme_document(screen: Screen, moment: dt.datetime) -> dict[str, Any]:
-    """Everything a screen shows for the coming days, and one version hash that covers all of it.
+def programme_document(
+    screen: Screen, moment: dt.datetime, days: int = DAYS_AHEAD, reloads: int | None = None
+) -> dict[str, Any]:
+    """Everything a screen shows for ``days`` days from the local day of ``moment``, and one version hash
+    that covers all of it. ``reloads`` is the screen's reload count (default: the state store's; a
+    static export, which has no state, gives 0).
 
     The document follows from the screen, the local day, its posters and its reload count alone, so it
     is kept by those: every poll and every open event stream asks for it, and hundreds of screens must
@@ -139,12 +143,13 @@ def programme_document(screen: Screen, moment: dt.datetime) -> dict[str, Any]:
     loaded = campaign()
     day = moment.astimezone(loaded.timezone).date()
     images = _images(screen)
-    reloads = state().rows().get(screen.id, {}).get("reloads", 0)
-    key = (screen.id, day, reloads, tuple(sorted(images.items())))
+    if reloads is None:
+        reloads = state().rows().get(screen.id, {}).get("reloads", 0)
+    key = (screen.id, day, days, reloads, tuple(sorted(images.items())))
     cache: dict[tuple[Any, ...], dict[str, Any]] = current_app.extensions.setdefault("kiosk_programmes", {})
     found = cache.get(key)
     if found is None:
-        published = segments(fleet(), loaded, screen, moment, DAYS_AHEAD)
+        published = segments(fleet(), loaded, screen, moment, days)
         designs = {s["design"] for seg in published for s in seg["slides"]}
         shown = {d: url for d, url in images.items() if d in designs}
         content = json.dumps([published, shown, reloads], sort_keys=True).encode()
@@ -247,6 +252,19 @@ def heartbeat(screen_id: str) -> BaseResponse:
 # --- the dashboard --------------------------------------------------------------------------------
 
 
+def screen_document(screen: Screen) -> dict[str, Any]:
+    """What a screen is, without its live state (a static export has only this)."""
+    return {
+        "id": screen.id,
+        "name": screen.name,
+        "location": screen.location,
+        "format": screen.format,
+        "script": screen.script,
+        "url": f"/kiosk/{screen.id}",
+        "programme": screen.programme,
+    }
+
+
 def screens_document(moment: dt.datetime) -> dict[str, Any]:
     screens = fleet().screens  # first: a site without a fleet answers 404, not a missing state store
     rows = state().rows()
@@ -258,13 +276,7 @@ def screens_document(moment: dt.datetime) -> dict[str, Any]:
         scheduled = showing_at(fleet(), campaign(), screen, moment).slide.id
         found.append(
             {
-                "id": screen.id,
-                "name": screen.name,
-                "location": screen.location,
-                "format": screen.format,
-                "script": screen.script,
-                "url": f"/kiosk/{screen.id}",
-                "programme": screen.programme,
+                **screen_document(screen),
                 "online": last_seen is not None and moment - last_seen <= OFFLINE_AFTER,
                 "last_seen": last_seen.isoformat() if last_seen else None,
                 "showing": row.get("showing"),

@@ -89,12 +89,16 @@ def posters_json() -> BaseResponse:
 
 
 @bp.get("/posters")
+@bp.get("/hans/posters")
 def gallery() -> str:
+    """The gallery; ``/hans/posters`` is its Simplified page (as ``/hans/`` is the calendar's), the same
+    as ``/posters?script=hans``."""
     all_entries = manifest().get("posters", [])
     groups = list(_GROUPS)
     group = _choice("design", groups + sorted({e["design"] for e in all_entries}))
     fmt = _choice("format", [f.id for f in FORMATS])
-    script: Script = "hans" if _choice("script", list(SCRIPTS)) == "hans" else "hant"
+    given = _choice("script", list(SCRIPTS)) or ("hans" if request.path.startswith("/hans/") else "hant")
+    script: Script = "hans" if given == "hans" else "hant"
     chosen = [
         e
         for e in all_entries
@@ -105,13 +109,16 @@ def gallery() -> str:
     if fmt is None and group is None:
         chosen = [e for e in chosen if e["format"] == "kiosk-portrait" or _group(e["design"]) != "today"]
     other: Script = "hans" if script == "hant" else "hant"
-    query = {**request.args.to_dict(), "script": other}
+    query = {k: v for k, v in request.args.items() if k != "script"}
+    switch_path = "/hans/posters" if other == "hans" else "/posters"
+    if query:
+        switch_path += "?" + urlencode(query)
     return render_template(
         "posters.html",
         campaign=campaign(),
         script=script,
         lang=LANGUAGE_TAGS[script],
-        switch_path=url_for("posters.gallery") + "?" + urlencode(query),
+        switch_path=switch_path,
         switch_lang=LANGUAGE_TAGS[other],
         subscribe=None,
         root="/" if script == "hant" else "/hans/",
@@ -120,7 +127,11 @@ def gallery() -> str:
         formats_by_id=FORMATS_BY_ID,
         groups=_GROUPS,
         chosen={"design": group, "format": fmt, "script": script},
-        zips=[(f, url_for("posters.archive", format=f.id, script=script)) for f in FORMATS],
+        zips=[
+            (f, url_for("posters.archive", format=f.id, script=script))
+            for f in FORMATS
+            if any(e["format"] == f.id and e["script"] == script for e in all_entries)
+        ],
         rendering=_render_state(),
         total=len(all_entries),
     )
@@ -143,14 +154,12 @@ def file(digest: str, name: str) -> BaseResponse:
     abort(404, f"there is no poster file {name!r}")
 
 
-@bp.get("/posters/<format>-<any(hant, hans):script>.zip")
-def archive(format: str, script: str) -> BaseResponse:
-    """Every poster of a format and script in one ZIP (PNG, and PDF for print), built once per manifest."""
-    if format not in FORMATS_BY_ID:
-        abort(404, f"there is no format {format!r}")
+def zip_file(format: str, script: str) -> Path | None:
+    """The ZIP of every poster of a format and script (PNG, and PDF for print), built once per manifest
+    and kept under its digest; ``None`` when there are none. The same posters give the same bytes."""
     chosen = [e for e in manifest().get("posters", []) if e["format"] == format and e["script"] == script]
     if not chosen:
-        abort(404, f"no {format} posters in {script} script have been rendered yet")
+        return None
     digest = hashlib.sha256("".join(e["sha256"] for e in chosen).encode()).hexdigest()[:16]
     target = poster_dir() / "zips" / f"{format}-{script}-{digest}.zip"
     if not target.exists():
@@ -162,6 +171,17 @@ def archive(format: str, script: str) -> BaseResponse:
                     info = zipfile.ZipInfo(name.rsplit("/", 1)[-1], date_time=(2022, 1, 1, 0, 0, 0))
                     bundle.writestr(info, (poster_dir() / name).read_bytes())
         tmp.replace(target)
+    return target
+
+
+@bp.get("/posters/<format>-<any(hant, hans):script>.zip")
+def archive(format: str, script: str) -> BaseResponse:
+    """Every poster of a format and script in one ZIP (PNG, and PDF for print), built once per manifest."""
+    if format not in FORMATS_BY_ID:
+        abort(404, f"there is no format {format!r}")
+    target = zip_file(format, script)
+    if target is None:
+        abort(404, f"no {format} posters in {script} script have been rendered yet")
     name = f"{campaign().id}-{format}-{script}.zip"
     response = send_file(
         target,

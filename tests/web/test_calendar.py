@@ -150,7 +150,9 @@ def test_user_text_is_escaped(edit: Edit) -> None:
 
 def test_real_list_of_one_day_shows_that_day_only(real_client: FlaskClient) -> None:
     html = real_client.get("/list?date=2022-09-21").get_data(as_text=True)
-    assert re.findall(r'<section class="day-list" data-date="([\d-]+)">', html) == ["2022-09-21"]
+    assert re.findall(r'<section class="day-list" id="d-[\d-]+" data-date="([\d-]+)">', html) == [
+        "2022-09-21"
+    ]
     # The month-long 金融知識普及月 is listed once, not under each day.
     assert html.count("/activities/financial-literacy-month") == 1
     whole = real_client.get("/list").get_data(as_text=True)

@@ -1,0 +1,163 @@
+"""The static export's file work: where each URL of the site lives as a file, links made relative to the
+page that holds them, and a folder written so that unchanged files are left alone.
+
+A URL path maps to a file by one rule (:func:`file_for`): a path ending in ``/`` or without a file
+extension is a page, kept as ``index.html`` in a folder of that name; any other path is its own file.
+Links are rewritten to point at those files relatively (``index.html`` spelled out), so the export
+works under any base path, from any static server, CDN or object store, and from the disk.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import posixpath
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Lists the files an export wrote, so that the next export removes those it no longer has (and never
+#: touches a file it did not write).
+LEDGER = ".quality-month-export"
+
+_LINK = re.compile(r'(\s(?:href|src|action|data-[a-z-]+)=")(/(?!/)[^"]*)"')
+
+
+class ExportError(Exception):
+    """The site cannot be exported as it is (a page fails, or links to what a static site cannot hold)."""
+
+
+def file_for(path: str) -> str:
+    """The file of a URL path (``/`` → ``index.html``, ``/list`` → ``list/index.html``,
+    ``/calendar.ics`` → ``calendar.ics``)."""
+    if not path.startswith("/") or ".." in path.split("/"):
+        raise ExportError(f"{path!r} is not a site path")
+    inside = path.lstrip("/")
+    if inside == "" or inside.endswith("/"):
+        return inside + "index.html"
+    if "." not in inside.rsplit("/", 1)[-1]:
+        return inside + "/index.html"
+    return inside
+
+
+def relative(from_file: str, target: str) -> str:
+    """``target`` (a file of the site) as seen from the folder of ``from_file``."""
+    return posixpath.relpath(target, posixpath.dirname(from_file) or ".")
+
+
+def split_link(link: str) -> tuple[str, str, str]:
+    """A site link as (path, query, fragment)."""
+    rest, _, fragment = link.partition("#")
+    path, _, query = rest.partition("?")
+    return path, query, fragment
+
+
+def rewrite_links(html: str, page_file: str, target_of: Callable[[str, str], str | None]) -> str:
+    """Every root-relative link of a page (``href``, ``src``, ``action``, ``data-*``) made relative to
+    ``page_file``. ``target_of(path, query)`` gives the file a link's path and query lead to, or ``None``
+    for an address that is not in the export (kept as a path, relatively, for what is not a file)."""
+
+    def one(match: re.Match[str]) -> str:
+        path, query, fragment = split_link(match.group(2))
+        target = target_of(path, query)
+        if target is None:
+            target = path.lstrip("/") or "."
+        link = relative(page_file, target)
+        return f'{match.group(1)}{link}{"#" + fragment if fragment else ""}"'
+
+    return _LINK.sub(one, html)
+
+
+def rewrite_json(document: Any, json_file: str, exported: Callable[[str], str | None]) -> Any:
+    """A JSON document with every string that is a path of an exported file made relative to the
+    document's own file (so ``posters.json`` names ``posters/…/theme.png``)."""
+    if isinstance(document, dict):
+        return {k: rewrite_json(v, json_file, exported) for k, v in document.items()}
+    if isinstance(document, list):
+        return [rewrite_json(v, json_file, exported) for v in document]
+    if isinstance(document, str) and document.startswith("/") and not document.startswith("//"):
+        target = exported(document)
+        if target is not None:
+            return relative(json_file, target)
+    return document
+
+
+def json_bytes(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+@dataclass
+class SiteWriter:
+    """Writes files into an export folder: atomically, and only those whose bytes changed; then removes
+    the files that the previous export wrote and this one did not."""
+
+    root: Path
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    size: int = 0
+    files: set[str] = field(default_factory=set)
+
+    def _target(self, name: str) -> Path:
+        if name in self.files:
+            raise ExportError(f"{name} would be written twice")
+        if name.startswith("/") or ".." in name.split("/") or name == LEDGER:
+            raise ExportError(f"{name!r} is not a file of the site")
+        self.files.add(name)
+        target = self.root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write(self, name: str, data: bytes) -> None:
+        target = self._target(name)
+        self.size += len(data)
+        try:
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                self.unchanged += 1
+                return
+        except OSError:
+            pass
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        self.written += 1
+
+    def copy(self, name: str, source: Path) -> None:
+        target = self._target(name)
+        self.size += source.stat().st_size
+        if target.exists() and filecmp.cmp(source, target, shallow=False):
+            self.unchanged += 1
+            return
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+        self.written += 1
+
+    def finish(self) -> None:
+        """Remove what the last export wrote and this one did not, and record this one's files."""
+        ledger = self.root / LEDGER
+        before = set(ledger.read_text("utf-8").split("\n")) - {""} if ledger.exists() else set()
+        for name in sorted(before - self.files):
+            stale = self.root / name
+            if ".." not in name.split("/") and stale.is_file():
+                stale.unlink()
+                self.removed += 1
+                _prune(stale.parent, self.root)
+        listing = "".join(f"{name}\n" for name in sorted(self.files)).encode("utf-8")
+        if not ledger.exists() or ledger.read_bytes() != listing:
+            tmp = ledger.with_name(f"{LEDGER}.tmp")
+            tmp.write_bytes(listing)
+            tmp.replace(ledger)
+
+
+def _prune(folder: Path, root: Path) -> None:
+    """Remove empty folders from ``folder`` up to (not including) ``root``."""
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
