@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -90,3 +93,56 @@ def real_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 @pytest.fixture
 def real_client(real_app: Flask) -> FlaskClient:
     return real_app.test_client()
+
+
+#: The PostgreSQL database that the state tests use (`tests/install-tools` sets one up; `.ci/run` names it).
+POSTGRES_ENV = "QUALITY_MONTH_TEST_POSTGRES"
+LOCAL_POSTGRES = "postgresql+psycopg://quality_month:quality_month@127.0.0.1:5432/quality_month_test"
+
+
+def postgres_required() -> bool:
+    """In CI (or with QUALITY_MONTH_REQUIRE_POSTGRES=1) a test on PostgreSQL fails without a server: it is
+    never skipped there, so that a skip cannot hide a missing feature."""
+    return any(
+        os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+        for name in ("CI", "QUALITY_MONTH_REQUIRE_POSTGRES")
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A ``DATABASE_URL`` on an empty database: a new SQLite file, or a new schema of the PostgreSQL
+    database that QUALITY_MONTH_TEST_POSTGRES names (dropped with everything in it after the test)."""
+    from web.kiosk import close_engine
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+        yield url
+        close_engine(url)
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        reason = (
+            f"{POSTGRES_ENV} is not set, so there is no PostgreSQL to test against: run tests/install-tools "
+            f"as root, then export {POSTGRES_ENV}={LOCAL_POSTGRES}"
+        )
+        if postgres_required():
+            pytest.fail(f"{reason} (required in CI and with QUALITY_MONTH_REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(reason)
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'create schema "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.fail(f"{POSTGRES_ENV}: PostgreSQL cannot be reached: {exc.orig}", pytrace=False)
+    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    text = url.render_as_string(hide_password=False)
+    try:
+        yield text
+    finally:
+        close_engine(text)
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'drop schema "{schema}" cascade'))
+        admin.dispose()

@@ -19,14 +19,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Configuration: ``DATA_DIR`` (default the repository's ``data/``); ``PUBLIC_URL``, the site's public
     root for links in feeds and QR codes (default: the URL the request came to); the instance folder
     holds local state; ``POSTER_DIR``, where rendered posters live (default: the instance folder's
-    ``posters/``); ``STATE_DB``, the SQLite file of screens' heartbeats (default: the instance folder's
-    ``state.sqlite``); ``ADMIN_TOKEN``, which changes to the fleet need (none: no changes over the web).
+    ``posters/``); ``DATABASE_URL``, the SQLAlchemy URL of the database of the screens' state and the
+    scheduler's jobs (default: ``sqlite:///`` the instance folder's ``state.sqlite``; ``postgresql+psycopg://…``
+    for a fleet; the older ``STATE_DB``, an SQLite file, still counts when it is unset); ``ADMIN_TOKEN``,
+    which changes to the fleet need (none: no changes over the web).
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False)
     if test_config is None or not test_config.get("TESTING"):
         app.config.from_pyfile("config.py", silent=True)
-        app.config.from_prefixed_env("QUALITY_MONTH")  # QUALITY_MONTH_STATE_DB=… and the like
+        app.config.from_prefixed_env("QUALITY_MONTH")  # QUALITY_MONTH_DATABASE_URL=… and the like
     if test_config is not None:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]

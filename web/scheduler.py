@@ -10,9 +10,14 @@ made up within an hour (``misfire_grace_time``), which covers a restart at midni
   dashboard (screens switch by themselves, from the timeline they hold);
 - ``mark-offline`` every minute: record since when a silent screen has been offline.
 
+The job store is the table ``apscheduler_jobs`` in the database of ``DATABASE_URL``, beside the screens'
+state; the jobs get that URL as a plain string (they are pickled into the store) and use this process's
+one engine for it.
+
 Several web workers must still give one scheduler: the process that takes an exclusive lock on
 ``scheduler.lock`` in the instance folder runs it; the others do not (APScheduler's FAQ explains why
-two schedulers must never share a job store).
+two schedulers must never share a job store). The lock holds on one machine: web servers on several
+machines that share a PostgreSQL database run ``quality-month scheduler`` on one of them only.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ import datetime as dt
 import fcntl
 import logging
 import os
-import sqlite3
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +33,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+from web.kiosk import engine_for, fleet_event, screen_state, upsert
 
 log = logging.getLogger("quality_month.scheduler")
 
@@ -73,58 +79,45 @@ def nightly_render(data_dir: str, poster_dir: str, base_url: str) -> int:
     return result.rendered
 
 
-def note_daypart(state_db: str, label: str) -> None:
+def note_daypart(database_url: str, label: str) -> None:
     """Record that a day-part boundary passed (the dashboard shows the last switch)."""
-    with sqlite3.connect(state_db, timeout=10) as db:
-        db.execute("create table if not exists fleet_event (name text primary key, at real, detail text)")
-        db.execute(
-            "insert into fleet_event values ('daypart', ?, ?) "
-            "on conflict(name) do update set at = excluded.at, detail = excluded.detail",
-            (dt.datetime.now(dt.UTC).timestamp(), label),
-        )
+    engine = engine_for(database_url)
+    values = {"name": "daypart", "at": dt.datetime.now(dt.UTC).timestamp(), "detail": label}
+    with engine.begin() as connection:
+        connection.execute(upsert(engine, fleet_event, values, copy=("at", "detail")))
 
 
-def mark_offline(state_db: str, now: float | None = None) -> list[str]:
+def mark_offline(database_url: str, now: float | None = None) -> list[str]:
     """Record since when each silent screen has been offline; the screens newly marked."""
     moment = dt.datetime.now(dt.UTC).timestamp() if now is None else now
-    with sqlite3.connect(state_db, timeout=10) as db:
-        columns = {row[1] for row in db.execute("pragma table_info(screen_state)")}
-        if not columns:
-            return []
-        if "offline_since" not in columns:
-            db.execute("alter table screen_state add column offline_since real")
-        rows = db.execute(
-            "select screen from screen_state "
-            "where last_seen is not null and last_seen < ? and offline_since is null",
-            (moment - OFFLINE_AFTER_SECONDS,),
-        ).fetchall()
-        db.execute(
-            "update screen_state set offline_since = last_seen + ? "
-            "where last_seen < ? and offline_since is null",
-            (OFFLINE_AFTER_SECONDS, moment - OFFLINE_AFTER_SECONDS),
-        )
-        db.execute(
-            "update screen_state set offline_since = null where last_seen >= ?",
-            (moment - OFFLINE_AFTER_SECONDS,),
-        )
-    return [row[0] for row in rows]
+    cutoff = moment - OFFLINE_AFTER_SECONDS
+    c = screen_state.c
+    with engine_for(database_url).begin() as connection:
+        marked = connection.execute(
+            screen_state.update()
+            .where(c.last_seen < cutoff, c.offline_since.is_(None))
+            .values(offline_since=c.last_seen + OFFLINE_AFTER_SECONDS)
+            .returning(c.screen)
+        ).scalars()
+        newly = sorted(marked)
+        connection.execute(screen_state.update().where(c.last_seen >= cutoff).values(offline_since=None))
+    return newly
 
 
 # --- building and starting ------------------------------------------------------------------------
 
 
 def build(
-    jobs_db: Path,
+    database_url: str,
     *,
     timezone: Any,
     data_dir: Path,
     poster_dir: Path,
-    state_db: Path,
     base_url: str,
     daypart_times: set[tuple[str, str]],
 ) -> BackgroundScheduler:
     """A scheduler on a persistent job store with every job registered (ids fixed, replaced on restart)."""
-    store = SQLAlchemyJobStore(url=f"sqlite:///{jobs_db}")
+    store = SQLAlchemyJobStore(engine=engine_for(database_url), tablename="apscheduler_jobs")
     scheduler = BackgroundScheduler(
         jobstores={"default": store},
         timezone=timezone,
@@ -138,7 +131,7 @@ def build(
     )  # fmt: skip
     scheduler.add_job(
         mark_offline, IntervalTrigger(minutes=1, timezone=timezone), id="mark-offline",
-        name="mark silent screens offline", replace_existing=True, kwargs={"state_db": str(state_db)},
+        name="mark silent screens offline", replace_existing=True, kwargs={"database_url": database_url},
     )  # fmt: skip
     wanted = set()
     for clock, days in sorted(daypart_times):
@@ -148,7 +141,7 @@ def build(
         scheduler.add_job(
             note_daypart, CronTrigger(hour=hour % 24, minute=minute, day_of_week=days, timezone=timezone),
             id=job_id, name=f"day-part boundary {clock} ({days})", replace_existing=True,
-            kwargs={"state_db": str(state_db), "label": f"{clock} {days}"},
+            kwargs={"database_url": database_url, "label": f"{clock} {days}"},
         )  # fmt: skip
     for job in scheduler.get_jobs():
         if job.id.startswith("daypart-") and job.id not in wanted:
@@ -182,8 +175,8 @@ def start_for(app: Any) -> BackgroundScheduler | None:
     fleet = app.extensions.get("fleet")
     campaign = app.extensions["campaign"]
     scheduler = build(
-        instance / "jobs.sqlite", timezone=campaign.timezone, data_dir=Path(app.config["DATA_DIR"]),
-        poster_dir=Path(app.config["POSTER_DIR"]), state_db=Path(app.config["STATE_DB"]),
+        app.config["DATABASE_URL"], timezone=campaign.timezone, data_dir=Path(app.config["DATA_DIR"]),
+        poster_dir=Path(app.config["POSTER_DIR"]),
         base_url=app.config.get("PUBLIC_URL") or "http://127.0.0.1:8000/",
         daypart_times=daypart_times(fleet) if fleet is not None else set(),
     )  # fmt: skip

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import DATA
 from web import create_app
+from web.kiosk import close_engine
 
 NOW: dict[str, dt.datetime] = {}
 
@@ -24,9 +25,11 @@ def kiosk_app(tmp_path: Path) -> Iterator[Flask]:
     NOW["now"] = dt.datetime(2022, 9, 20, 10, 0, tzinfo=dt.UTC)
     app = create_app({
         "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(tmp_path / "posters"),
-        "STATE_DB": str(tmp_path / "state.sqlite"), "ADMIN_TOKEN": "secret", "CLOCK": lambda: NOW["now"],
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}", "ADMIN_TOKEN": "secret",
+        "CLOCK": lambda: NOW["now"],
     })  # fmt: skip
     yield app
+    close_engine(app.config["DATABASE_URL"])
 
 
 @pytest.fixture
