@@ -36,8 +36,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["campaign"] = load_current(Path(app.config["DATA_DIR"]))
 
-    from web import api, calendar, errors, feeds, kiosk, posters
+    from web import api, calendar, errors, feeds, kiosk, posters, security
 
+    security.init_app(app)
     errors.init_app(app)
     api.init_app(app)
     feeds.init_app(app)

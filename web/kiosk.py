@@ -310,13 +310,23 @@ def clock() -> BaseResponse:
     return response
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # also refuses nan and inf
+        abort(400, f"limit {value!r} is not a number of seconds from 0 to 3600")
+    return seconds
+
+
 @bp.get("/kiosk/<screen_id>/events")
 def events(screen_id: str) -> Response:
     """Server-sent events: the programme's version now, then whenever it changes (checked each second),
     with a comment every 15 s to keep proxies from closing the stream."""
     screen = _screen(screen_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    limit = float(request.args.get("limit", 3600))  # a stream ends in an hour; the page reconnects
+    limit = _seconds(request.args.get("limit", "3600"))  # a stream ends in an hour; the page reconnects
 
     def stream() -> Iterator[str]:
         with app.app_context():

@@ -41,8 +41,13 @@ def test_page(kiosk: FlaskClient) -> None:
     html = kiosk.get("/kiosk/hq-lobby-east").get_data(as_text=True)
     assert '<html lang="zh-Hant" data-screen="hq-lobby-east" data-current-slide=""' in html
     # Every address the script uses comes from the page, so that an export can make them relative.
-    for name, path in [("programme", "/kiosk/hq-lobby-east/programme.json"), ("events", "/kiosk/hq-lobby-east/events"),
-                       ("heartbeat", "/kiosk/hq-lobby-east/heartbeat"), ("time", "/kiosk/time"), ("worker", "/kiosk/sw.js")]:
+    for name, path in [
+        ("programme", "/kiosk/hq-lobby-east/programme.json"),
+        ("events", "/kiosk/hq-lobby-east/events"),
+        ("heartbeat", "/kiosk/hq-lobby-east/heartbeat"),
+        ("time", "/kiosk/time"),
+        ("worker", "/kiosk/sw.js"),
+    ]:
         assert f'data-{name}="{path}"' in html
     response = kiosk.get("/static/kiosk.css")
     styles = response.get_data(as_text=True)
