@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ``posters/``); ``DATABASE_URL``, the SQLAlchemy URL of the database of the screens' state and the
     scheduler's jobs (default: ``sqlite:///`` the instance folder's ``state.sqlite``; ``postgresql+psycopg://…``
     for a fleet; the older ``STATE_DB``, an SQLite file, still counts when it is unset); ``ADMIN_TOKEN``,
-    which changes to the fleet need (none: no changes over the web).
+    which changes to the fleet need (none: no changes over the web); ``FRAME_ANCESTORS``, who may show
+    the pages in a frame (default ``'none'``). The instance folder is the repository's ``instance/``, or
+    the folder that the environment's ``QUALITY_MONTH_INSTANCE_PATH`` names.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    instance = os.environ.get("QUALITY_MONTH_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance)
     app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False)
     if test_config is None or not test_config.get("TESTING"):
         app.config.from_pyfile("config.py", silent=True)

@@ -279,6 +279,17 @@ def filter_redirect() -> BaseResponse:
     return redirect(_root(view.script) + view.segment(), 303)
 
 
+@bp.after_request
+def _cacheable(response: BaseResponse) -> BaseResponse:
+    """Pages follow from the data alone: a cache keeps them five minutes, then revalidates by ETag."""
+    if response.status_code == 200 and response.mimetype == "text/html":
+        response.cache_control.public = True
+        response.cache_control.max_age = 300
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp, name="calendar_hant")
     app.register_blueprint(bp, name="calendar_hans", url_prefix="/hans")

@@ -145,7 +145,8 @@ def _scheduler(args: argparse.Namespace) -> int:
         return 1
     running = start_for(app)
     if running is None:
-        print("another process already runs the scheduler (instance/scheduler.lock)", file=sys.stderr)
+        print("another process already runs the scheduler (instance/scheduler.lock, or the database's lock)",
+              file=sys.stderr)  # fmt: skip
         return 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -70,8 +70,10 @@ def ics_response(feed: Feed) -> BaseResponse:
     response = Response(built.body, content_type="text/calendar; charset=utf-8")
     response.set_etag(built.etag)
     response.last_modified = built.last_modified
+    # A cache in front (a CDN, a proxy) keeps a feed five minutes, then asks again with its ETag.
     response.cache_control.public = True
-    response.cache_control.max_age = 3600
+    response.cache_control.max_age = 300
+    response.cache_control.must_revalidate = True
     response.cache_control.no_transform = True  # Outlook breaks on compressed feeds
     response.headers["Content-Disposition"] = f'inline; filename="{feed.path.rsplit("/", 1)[-1]}"'
     return response.make_conditional(request)

@@ -16,8 +16,9 @@ one engine for it.
 
 Several web workers must still give one scheduler: the process that takes an exclusive lock on
 ``scheduler.lock`` in the instance folder runs it; the others do not (APScheduler's FAQ explains why
-two schedulers must never share a job store). The lock holds on one machine: web servers on several
-machines that share a PostgreSQL database run ``quality-month scheduler`` on one of them only.
+two schedulers must never share a job store). On PostgreSQL it also takes an advisory lock in the
+database, held by a connection of its own for the process's life, so that machines sharing the database
+run one scheduler between them, whichever starts it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ log = logging.getLogger("quality_month.scheduler")
 
 OFFLINE_AFTER_SECONDS = 90
 _LOCK: IO[str] | None = None
+#: The key of the scheduler's advisory lock on PostgreSQL (any fixed 64-bit number will do).
+ADVISORY_KEY = 0x51_4D_53_43_48_45_44  # "QMSCHED"
+_DATABASE_LOCKS: dict[str, Any] = {}
 
 
 def take_lock(instance: Path) -> bool:
@@ -60,6 +64,32 @@ def take_lock(instance: Path) -> bool:
     handle.flush()
     _LOCK = handle
     return True
+
+
+def take_database_lock(url: str) -> bool:
+    """Take the scheduler's lock in the database, for this process's life: an advisory lock on
+    PostgreSQL (``False`` if another process, on any machine, holds it); nothing to take on SQLite, a
+    file that one machine's processes share and the file lock covers."""
+    if url in _DATABASE_LOCKS:
+        return True
+    engine = engine_for(url)
+    if engine.dialect.name != "postgresql":
+        return True
+    connection = engine.connect()
+    taken = bool(connection.exec_driver_sql(f"select pg_try_advisory_lock({ADVISORY_KEY})").scalar())
+    connection.commit()
+    if not taken:
+        connection.close()
+        return False
+    _DATABASE_LOCKS[url] = connection
+    return True
+
+
+def release_database_lock(url: str) -> None:
+    connection = _DATABASE_LOCKS.pop(url, None)
+    if connection is not None:
+        connection.exec_driver_sql(f"select pg_advisory_unlock({ADVISORY_KEY})")
+        connection.close()
 
 
 # --- the jobs: module-level functions with plain arguments, so the job store can keep them -----------
@@ -171,6 +201,9 @@ def start_for(app: Any) -> BackgroundScheduler | None:
     instance = Path(app.instance_path)
     if not take_lock(instance):
         log.info("another process runs the scheduler")
+        return None
+    if not take_database_lock(app.config["DATABASE_URL"]):
+        log.info("another machine runs the scheduler (the database's advisory lock is held)")
         return None
     fleet = app.extensions.get("fleet")
     campaign = app.extensions["campaign"]

@@ -1,0 +1,142 @@
+"""The production command, ``gunicorn -c python:web.production``: several web workers and exactly one
+scheduler process beside them, state shared through the one database, and the scheduler stopped with
+the server. On PostgreSQL the scheduler's lock holds across machines too (an advisory lock)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA
+from web.scheduler import release_database_lock, take_database_lock
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parent = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:"))
+        if int(parent) == pid:
+            found.append((int(entry.name), command))
+    return found
+
+
+@pytest.fixture
+def production(tmp_path: Path) -> Iterator[dict[str, object]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "QUALITY_MONTH_BIND": f"127.0.0.1:{port}",
+        "QUALITY_MONTH_WORKERS": "3",
+        "QUALITY_MONTH_THREADS": "8",
+        "QUALITY_MONTH_INSTANCE_PATH": str(tmp_path / "instance"),
+        "QUALITY_MONTH_DATA_DIR": str(DATA),
+        "QUALITY_MONTH_ADMIN_TOKEN": "production-token",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:web.production"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        assert server.poll() is None, server.communicate()[0].decode()[-3000:]
+        assert time.monotonic() < deadline, "gunicorn did not answer within a minute"
+        time.sleep(0.3)
+    yield {"server": server, "url": url, "env": env}
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    assert server.stdout is not None
+    server.stdout.close()
+
+
+def test_several_workers_and_one_scheduler(production: dict[str, object]) -> None:
+    server = production["server"]
+    assert isinstance(server, subprocess.Popen)
+    deadline = time.monotonic() + 30
+    while True:
+        processes = children(server.pid)
+        workers = [pid for pid, command in processes if "web.cli scheduler" not in command]
+        schedulers = [pid for pid, command in processes if "web.cli scheduler" in command]
+        if len(workers) == 3 and len(schedulers) == 1:
+            break
+        assert time.monotonic() < deadline, processes
+        time.sleep(0.3)
+    # Each worker answers from the one database: what one records, all see.
+    url = str(production["url"])
+    for n in range(12):
+        request = urllib.request.Request(
+            f"{url}/kiosk/hq-lobby-east/heartbeat", method="POST",
+            data=json.dumps({"showing": f"slide-{n}", "version": "v"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 204
+    for _ in range(6):
+        with urllib.request.urlopen(url + "/screens.json") as response:
+            screen = json.load(response)["screens"][0]
+        assert screen["id"] == "hq-lobby-east" and screen["showing"] == "slide-11"
+    # A second scheduler on the same instance is refused, and says why.
+    env = production["env"]
+    assert isinstance(env, dict)
+    second = subprocess.run(
+        [sys.executable, "-m", "web.cli", "scheduler", "--data", str(DATA)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert second.returncode == 1 and "already runs the scheduler" in second.stderr
+    # Stopping the server stops its scheduler.
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=30)
+    for pid in schedulers:
+        for _ in range(50):
+            if not Path(f"/proc/{pid}").exists():
+                break
+            time.sleep(0.2)
+        assert not Path(f"/proc/{pid}").exists()
+
+
+def test_the_database_lock_is_one_holder_across_processes(database_url: str) -> None:
+    assert take_database_lock(database_url)
+    other = subprocess.run(
+        [sys.executable, "-c", f"from web.scheduler import take_database_lock as t; print(t({database_url!r}))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    holds_across_machines = database_url.startswith("postgresql")
+    assert other.stdout.strip() == ("False" if holds_across_machines else "True"), other.stderr
+    release_database_lock(database_url)
+    again = subprocess.run(
+        [sys.executable, "-c", f"from web.scheduler import take_database_lock as t; print(t({database_url!r}))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert again.stdout.strip() == "True", again.stderr
