@@ -5,15 +5,18 @@
 
 Every figure is a ratio against a baseline measured in the same run: the build of every feed against
 serialising ``/activities.json`` for the same data; ``/calendar.ics`` served by ``quality-month serve``
-(200 and 304) against the same bytes served as a static file by nginx, both on loopback, both loaded by
-wrk. Prints Markdown tables for docs/performance.md.
+and by the production command (gunicorn, 2 workers), 200 and 304, against the file that
+``quality-month export`` writes, served by nginx; all on loopback, all loaded by wrk. Prints Markdown
+tables for docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
+import os
 import re
 import shutil
 import socket
@@ -28,6 +31,8 @@ from timing import ROOT, median_time
 from generators.catalog import activities_document
 from generators.feeds import all_feeds, build_feed
 from generators.loader import load_current
+from web import create_app
+from web.export import export_site
 
 BASE = "https://quality-month.example/"
 
@@ -47,10 +52,10 @@ def wrk(port: int, path: str, headers: dict[str, str], seconds: float, connectio
 
 
 NGINX_CONF = """
-daemon off; worker_processes 1; pid {dir}/nginx.pid; error_log stderr;
+daemon off; worker_processes 1; pid {tmp}/nginx.pid; error_log stderr;
 events {{}}
-http {{ access_log off; client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};
-  uwsgi_temp_path {dir}; scgi_temp_path {dir};
+http {{ access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+  uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
   server {{ listen 127.0.0.1:{port}; root {dir}; location / {{}} }} }}
 """
 
@@ -62,9 +67,11 @@ def free_port() -> int:
         return port
 
 
-def spawn(command: list[str], port: int) -> subprocess.Popen[bytes]:
+def spawn(command: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start a server in its own process and wait until it accepts connections."""
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -94,29 +101,47 @@ def main() -> int:
     baseline = median_time(9, lambda: json.dumps(activities_document(campaign), ensure_ascii=False))
 
     with tempfile.TemporaryDirectory() as folder:
-        app_port, static_port = free_port(), free_port()
+        app_port, production_port, static_port = free_port(), free_port(), free_port()
+        site = Path(folder) / "site"
+        public_url = f"http://127.0.0.1:{app_port}/"
+        export = create_app({"DATA_DIR": ROOT / "data", "POSTER_DIR": f"{folder}/posters",
+                             "PUBLIC_URL": public_url, "DATABASE_URL": f"sqlite:///{folder}/export.sqlite"})  # fmt: skip
+        export_site(export, site, dt.date(2022, 9, 1))
+        env = {**os.environ, "QUALITY_MONTH_PUBLIC_URL": public_url, "QUALITY_MONTH_BIND": f"127.0.0.1:{production_port}",
+               "QUALITY_MONTH_WORKERS": "2", "QUALITY_MONTH_SCHEDULER": "0",
+               "QUALITY_MONTH_INSTANCE_PATH": f"{folder}/instance"}  # fmt: skip
         app = spawn([sys.executable, "-m", "web.cli", "serve", "--port", str(app_port)], app_port)
+        production = spawn(
+            [sys.executable, "-m", "gunicorn", "-c", "python:web.production"], production_port, env
+        )
         try:
             connection = http.client.HTTPConnection("127.0.0.1", app_port)
             connection.request("GET", "/calendar.ics")
             response = connection.getresponse()
             body, etag = response.read(), response.getheader("ETag") or ""
-            (Path(folder) / "calendar.ics").write_bytes(body)
+            if body != (site / "calendar.ics").read_bytes():
+                raise RuntimeError("the exported feed differs from the served one")
             conf = Path(folder) / "nginx.conf"
-            conf.write_text(NGINX_CONF.format(dir=folder, port=static_port), encoding="utf-8")
+            conf.write_text(NGINX_CONF.format(dir=site, tmp=folder, port=static_port), encoding="utf-8")
             static = spawn(["nginx", "-c", str(conf), "-e", "stderr"], static_port)
-            n, secs = args.connections, args.seconds
+            for port in (app_port, production_port):  # every worker builds and keeps the feed first
+                wrk(port, "/calendar.ics", {}, 1, n := args.connections)
+            secs = args.seconds
+            revalidate = {"If-None-Match": etag}
             try:
                 rows = [
-                    ("nginx, static file, 200", wrk(static_port, "/calendar.ics", {}, secs, n)),
-                    ("app `/calendar.ics`, 200", wrk(app_port, "/calendar.ics", {}, secs, n)),
-                    ("app `/calendar.ics`, 304 (If-None-Match)",
-                     wrk(app_port, "/calendar.ics", {"If-None-Match": etag}, secs, n)),
+                    ("nginx, the exported `calendar.ics`, 200", wrk(static_port, "/calendar.ics", {}, secs, n)),
+                    ("`quality-month serve`, 200", wrk(app_port, "/calendar.ics", {}, secs, n)),
+                    ("`quality-month serve`, 304 (If-None-Match)", wrk(app_port, "/calendar.ics", revalidate, secs, n)),
+                    ("production (gunicorn, 2 workers), 200", wrk(production_port, "/calendar.ics", {}, secs, n)),
+                    ("production (gunicorn, 2 workers), 304", wrk(production_port, "/calendar.ics", revalidate, secs, n)),
                 ]  # fmt: skip
             finally:
                 static.terminate()
         finally:
             app.terminate()
+            production.terminate()
+            production.wait()
 
     size = f"{len(body):,}"
     print(f"Feeds: {len(feeds)}, {len(campaign.activities)} activities; `/calendar.ics` is {size} bytes.\n")
@@ -127,6 +152,7 @@ def main() -> int:
     print(f"| `/calendar.ics` (every activity) | {whole_ms:.1f} ms | {build_whole / baseline:.2f} |")
     print(f"| every feed ({len(feeds)}) | {build_all * 1000:.0f} ms | {build_all / baseline:.1f} |")
     print()
+    print(f"Served from the export: `{site.name}/calendar.ics`, the same bytes as the app's.\n")
     static_rps = rows[0][1][0]
     load_label = f"wrk, {args.connections} connections, {args.seconds:g} s each"
     print(f"| {load_label} | requests/s | p99 latency | ratio to nginx |")

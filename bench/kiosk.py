@@ -249,11 +249,14 @@ def main() -> int:
         render_set(campaign, ROOT / "data", Path(folder) / "posters", "http://127.0.0.1/",
                    only=lambda j: j.format == "kiosk-portrait" and j.script == "hant")  # fmt: skip
         port = free_port()
-        env = {**os.environ, "QUALITY_MONTH_STATE_DB": f"{folder}/state.sqlite",
-               "QUALITY_MONTH_POSTER_DIR": f"{folder}/posters", "QUALITY_MONTH_ADMIN_TOKEN": TOKEN}  # fmt: skip
+        # The production command, as docs/deploy.md gives it, with 2 workers of 400 threads each.
+        env = {**os.environ, "QUALITY_MONTH_DATABASE_URL": f"sqlite:///{folder}/state.sqlite",
+               "QUALITY_MONTH_POSTER_DIR": f"{folder}/posters", "QUALITY_MONTH_ADMIN_TOKEN": TOKEN,
+               "QUALITY_MONTH_BIND": f"127.0.0.1:{port}", "QUALITY_MONTH_WORKERS": "2",
+               "QUALITY_MONTH_THREADS": "400", "QUALITY_MONTH_SCHEDULER": "0",
+               "QUALITY_MONTH_INSTANCE_PATH": f"{folder}/instance"}  # fmt: skip
         server = subprocess.Popen(
-            ["gunicorn", "-k", "gthread", "-w", "2", "--threads", "400", "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning", "web:create_app()"],
+            [sys.executable, "-m", "gunicorn", "-c", "python:web.production", "--log-level", "warning"],
             cwd=ROOT, env=env,
         )  # fmt: skip
         try:
@@ -265,7 +268,10 @@ def main() -> int:
                     time.sleep(0.2)
             time.sleep(2)
             workers = children(server.pid)
-            print(f"gunicorn: 2 gthread workers × 400 threads; {args.seconds:g} s of steady load each.\n")
+            print(
+                "`gunicorn -c python:web.production` with 2 gthread workers × 400 threads; "
+                f"{args.seconds:g} s of steady load each.\n"
+            )
             print(
                 "| screens | worker CPU (% of 2 cores) | heartbeat and poll p95 | requests | edit reached all in | streams reached |"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import uuid
@@ -109,6 +110,20 @@ def postgres_required() -> bool:
     )
 
 
+@functools.cache
+def local_postgres() -> str | None:
+    """The database that tests/install-tools sets up, if it answers: so the README's test command runs
+    the PostgreSQL tests too after tests/install-tools, with nothing to export."""
+    engine = sa.create_engine(LOCAL_POSTGRES, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 2})
+    try:
+        with engine.connect():
+            return LOCAL_POSTGRES
+    except Exception:
+        return None
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A ``DATABASE_URL`` on an empty database: a new SQLite file, or a new schema of the PostgreSQL
@@ -120,11 +135,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
         close_engine(url)
         return
-    base = os.environ.get(POSTGRES_ENV)
+    base = os.environ.get(POSTGRES_ENV) or local_postgres()
     if not base:
         reason = (
-            f"{POSTGRES_ENV} is not set, so there is no PostgreSQL to test against: run tests/install-tools "
-            f"as root, then export {POSTGRES_ENV}={LOCAL_POSTGRES}"
+            f"{POSTGRES_ENV} is not set and tests/install-tools's database does not answer, so there is no "
+            f"PostgreSQL to test against: run tests/install-tools as root, or export {POSTGRES_ENV}=<URL>"
         )
         if postgres_required():
             pytest.fail(f"{reason} (required in CI and with QUALITY_MONTH_REQUIRE_POSTGRES=1)", pytrace=False)

@@ -173,7 +173,7 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
 
         done = len(pages) + len(screens)
         for path, source in [*poster_files.items(), *zips.items()]:
-            writer.copy(file_for(path), source)
+            writer.copy(file_for(path), source, content_addressed=path in poster_files)
             done += 1
             report(done, total())
     writer.finish()

@@ -93,3 +93,18 @@ def test_writer_refuses_a_file_twice_or_outside(tmp_path: Path) -> None:
     for name in ["../x", "/etc/x", LEDGER]:
         with pytest.raises(ExportError, match="not a file of the site"):
             writer.write(name, b"x")
+
+
+def test_a_content_addressed_file_of_the_same_size_is_not_read(tmp_path: Path) -> None:
+    source = tmp_path / "poster.png"
+    source.write_bytes(b"AAAA")
+    first = SiteWriter(tmp_path / "site")
+    first.copy("posters/0123456789abcdef/p.png", source, content_addressed=True)
+    first.copy("posters/a3-hant.zip", source)
+    first.finish()
+    source.write_bytes(b"BBBB")  # (a name that carries its content's hash never sees this)
+    second = SiteWriter(tmp_path / "site")
+    second.copy("posters/0123456789abcdef/p.png", source, content_addressed=True)
+    second.copy("posters/a3-hant.zip", source)
+    assert (second.unchanged, second.written) == (1, 1)
+    assert (tmp_path / "site/posters/a3-hant.zip").read_bytes() == b"BBBB"
