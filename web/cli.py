@@ -74,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
         help="where posters are rendered and kept between exports (default: the instance folder's posters/)",
     )  # fmt: skip
     export.add_argument(
+        "--format", action="append", metavar="ID", dest="formats",
+        help="only the posters of this format (repeatable; default: every format)",
+    )  # fmt: skip
+    export.add_argument(
         "--today", type=dt.date.fromisoformat, default=None, metavar="DATE",
         help="the day the kiosk programmes start from (default: today in the campaign's timezone)",
     )  # fmt: skip
@@ -194,11 +198,18 @@ def _export(args: argparse.Namespace) -> int:
 
     from generators.export import ExportError
     from generators.poster_set import render_set
+    from generators.posters import FORMATS_BY_ID
     from web.export import export_site
 
+    unknown = [f for f in args.formats or [] if f not in FORMATS_BY_ID]
+    if unknown:
+        print(f"unknown format {unknown[0]!r} (the formats are: {', '.join(FORMATS_BY_ID)})", file=sys.stderr)
+        return 2
     app = _app(args)
     if app is None:
         return 1
+    if args.formats:
+        app.config["POSTER_FORMATS"] = set(args.formats)
     base_url = args.base_url or app.config.get("PUBLIC_URL")
     if not base_url:
         base_url = DEFAULT_BASE_URL
@@ -210,8 +221,14 @@ def _export(args: argparse.Namespace) -> int:
     campaign = app.extensions["campaign"]
     today = args.today or dt.datetime.now(campaign.timezone).date()
     started = time.perf_counter()
+    only = (lambda job: job.format in args.formats) if args.formats else None
     rendered = render_set(
-        campaign, args.data, Path(app.config["POSTER_DIR"]), base_url, progress=_ProgressBar("posters")
+        campaign,
+        args.data,
+        Path(app.config["POSTER_DIR"]),
+        base_url,
+        progress=_ProgressBar("posters"),
+        only=only,
     )
     for refusal in rendered.refused:
         print(f"refused {refusal['format']}/{refusal['script']}/{refusal['design']}: {refusal['refused']}",
@@ -223,8 +240,8 @@ def _export(args: argparse.Namespace) -> int:
         return 1
     print(
         f"{report.files} files ({report.bytes / 2**20:.1f} MiB) in {args.dir}: {report.written} written, "
-        f"{report.unchanged} unchanged, {report.removed} removed, in {time.perf_counter() - started:.1f} s; "
-        f"kiosk programmes for {report.days} days from {today}"
+        f"{report.unchanged} unchanged, {report.removed} removed, in {time.perf_counter() - started:.1f} s"
+        + (f"; kiosk programmes for {report.days} days from {today}" if report.screens else "")
     )
     return 1 if rendered.refused else 0
 

@@ -54,6 +54,7 @@ class Report:
     removed: int
     bytes: int
     days: int
+    screens: int
 
 
 def programme_days(today: dt.date, campaign_end: dt.date, at_least: int) -> int:
@@ -177,4 +178,6 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
             done += 1
             report(done, total())
     writer.finish()
-    return Report(len(writer.files), writer.written, writer.unchanged, writer.removed, writer.size, days)
+    return Report(
+        len(writer.files), writer.written, writer.unchanged, writer.removed, writer.size, days, len(screens)
+    )

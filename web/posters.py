@@ -34,7 +34,8 @@ def poster_dir() -> Path:
 
 
 def manifest() -> dict[str, Any]:
-    """The manifest, re-read only when its file changes (a render may replace it at any time)."""
+    """The manifest, re-read only when its file changes (a render may replace it at any time). With
+    ``POSTER_FORMATS`` configured (a static export of some formats only), only their posters."""
     path = poster_dir() / "manifest.json"
     try:
         stamp = path.stat().st_mtime_ns
@@ -42,7 +43,11 @@ def manifest() -> dict[str, Any]:
         return {"posters": []}
     cached = current_app.extensions.get("poster_manifest")
     if cached is None or cached[0] != stamp:
-        cached = (stamp, load_manifest(poster_dir()))
+        loaded = load_manifest(poster_dir())
+        formats = current_app.config.get("POSTER_FORMATS")
+        if formats:
+            loaded = {**loaded, "posters": [e for e in loaded.get("posters", []) if e["format"] in formats]}
+        cached = (stamp, loaded)
         current_app.extensions["poster_manifest"] = cached
     found: dict[str, Any] = cached[1]
     return found

@@ -1,7 +1,9 @@
-"""``quality-month check``: exit 0 with one summary line, or 1 with one line per error and no traceback."""
+"""The command line: `check` (exit 0 with one summary line, or 1 with one line per error and no traceback),
+`serve` on broken data, and `export`."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +70,25 @@ def test_unknown_command_is_usage_error(capsys: pytest.CaptureFixture[str]) -> N
         main(["frobnicate"])
     assert caught.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_export_command(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site, posters = tmp_path / "site", tmp_path / "posters"
+    args = ["export", str(site), "--data", str(tiny), "--posters", str(posters), "--format", "square",
+            "--base-url", "https://example.org/qm", "--today", "2030-09-01"]  # fmt: skip
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "export:" in captured.err and "posters:" in captured.err  # progress
+    files = int(captured.out.split()[0])
+    assert f"{files} files" in captured.out and f"{files} written" in captured.out
+    assert (site / "index.html").is_file() and (site / "calendar.ics").is_file()
+    assert "https://example.org/qm/calendar.ics" in (site / "feeds.json").read_text()
+    assert {p["format"] for p in json.loads((site / "posters.json").read_text())["posters"]} == {"square"}
+    assert (site / "posters/square-hant.zip").is_file() and not (site / "posters/a3-hant.zip").exists()
+    assert main(args) == 0
+    assert f"0 written, {files} unchanged, 0 removed" in capsys.readouterr().out
+
+
+def test_export_refuses_an_unknown_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", str(tmp_path), "--format", "a0"]) == 2
+    assert "unknown format 'a0'" in capsys.readouterr().err
