@@ -77,7 +77,9 @@ def real() -> Campaign:
 
 @pytest.fixture
 def app(tiny: Path) -> Flask:
-    return create_app({"TESTING": True, "DATA_DIR": tiny, "STATE_DB": str(tiny.parent / "state.sqlite")})
+    return create_app(
+        {"TESTING": True, "DATA_DIR": tiny, "DATABASE_URL": f"sqlite:///{tiny.parent / 'state.sqlite'}"}
+    )
 
 
 @pytest.fixture
@@ -88,7 +90,7 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture(scope="session")
 def real_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     state = tmp_path_factory.mktemp("state") / "state.sqlite"
-    return create_app({"TESTING": True, "DATA_DIR": DATA, "STATE_DB": str(state)})
+    return create_app({"TESTING": True, "DATA_DIR": DATA, "DATABASE_URL": f"sqlite:///{state}"})
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                only=lambda j: j.format == "kiosk-portrait" and j.script == "hant" and j.design in wanted)  # fmt: skip
     app = create_app({
         "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(folder / "posters"),
-        "STATE_DB": str(folder / "state.sqlite"), "ADMIN_TOKEN": TOKEN,
+        "DATABASE_URL": f"sqlite:///{folder / 'state.sqlite'}", "ADMIN_TOKEN": TOKEN,
         "CLOCK": lambda: CLOCK["base"],
     })  # fmt: skip
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
