@@ -344,82 +344,131 @@ def _apply_ink(
     image.paste(levels, (at[0] + bbox[0], at[1] + bbox[1]))
 
 
+@dataclass
+class _Drawn:
+    """A role set and drawn into a coverage mask of its own box, ``pad`` pixels wider on every side."""
+
+    setting: Setting
+    mask: Image.Image
+    pad: int
+    boxes: list[tuple[float, float, float, float]]
+    lines: list[tuple[int, int, str, str]]
+
+
+def _draw_role(setting: Setting, box: Box, size: tuple[int, int], script: Script) -> _Drawn:
+    """Draw a setting into a mask the size of its box (``size``) with room for glyphs that overhang."""
+    width, height = size
+    pad = setting.size  # room for glyphs that overhang their advance
+    mask = Image.new("L", (width + 2 * pad, height + 2 * pad), 0)
+    draw = ImageDraw.Draw(mask)
+    typeface = fonts.face(box.style, box.weight, script)
+    face = font(typeface, setting.size)
+    language = LANGUAGE_TAGS[script]
+    boxes: list[tuple[float, float, float, float]] = []
+    drawn: list[tuple[int, int, str, str]] = []
+    if setting.direction == "ttb":
+        # Columns read top to bottom, the first on the right, the block centred in its box.
+        right = (width + setting.width) // 2 + pad
+        top = (height - setting.height) // 2 + pad
+        kwargs = {
+            "font": face,
+            "anchor": "mt",
+            "direction": "ttb",
+            "features": ["vert"],
+            "language": language,
+        }
+        for n, column in enumerate(setting.lines):
+            xy = (right - setting.size // 2 - n * setting.line_height, top)
+            draw.text(xy, column, fill=255, **kwargs)  # type: ignore[arg-type]
+            drawn.append((xy[0], xy[1], "mt", column))
+            boxes.append(draw.textbbox(xy, column, **kwargs))  # type: ignore[arg-type]
+    else:
+        top = (height - setting.height) // 2 + pad
+        rise = round(fonts.em_top(typeface) * setting.size)  # from a line's top to its baseline
+        for n, line in enumerate(setting.lines):
+            y = top + n * setting.line_height + rise
+            guard = width // 100
+            xy, anchor = ((pad + guard, y), "ls") if box.align == "left" else ((width // 2 + pad, y), "ms")
+            draw.text(xy, line, fill=255, font=face, anchor=anchor, language=language)
+            drawn.append((xy[0], xy[1], anchor, line))
+            boxes.append(draw.textbbox(xy, line, font=face, anchor=anchor, language=language))
+    return _Drawn(setting, mask, pad, boxes, drawn)
+
+
+def _overhang(drawn: _Drawn, size: tuple[int, int]) -> tuple[int, int]:
+    """How much narrower and lower the text must be set for its ink to stay inside its box: glyphs
+    may overhang their advance and the em box (a Latin descender, a tone mark), more than the guard
+    allows. (0, 0) when the ink is inside."""
+    ink = drawn.mask.getbbox()
+    if ink is None:
+        return 0, 0
+    left, top, right, bottom = (v - drawn.pad for v in ink)
+    across = max(0, -left, right - size[0])
+    down = max(0, -top, bottom - size[1])
+    # The block is centred (or starts at a fixed guard): what spills on one side is taken off both.
+    return 2 * across, 2 * down
+
+
+#: How many times a role is set again, each time smaller, before text whose ink overhangs is refused.
+_REFITS = 8
+
+
 def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base_url: str) -> Rendered:
     """Draw a design in a format and script. Raises ``typeset.TypesetError`` (missing glyph, text
     that cannot fit) before anything is drawn."""
     layout = LAYOUTS[fmt.shape]
-    language = LANGUAGE_TAGS[script]
-    settings: list[tuple[str, Box, Setting]] = []
+    roles: list[tuple[str, Box, _Drawn]] = []
     for role, box in layout.items():
         if role == "qr" or role not in design.roles:
             continue
         x0, y0, x1, y1 = _box_pixels(fmt, box)
+        size = (x1 - x0, y1 - y0)
         typeface = fonts.face(box.style, box.weight, script)
         texts = design.body_texts() if role == "body" else [design.roles[role]]
         for number, text in enumerate(texts, 1):
+            # A guard of 2% keeps ink that overhangs its advance (a negative side bearing) inside; where
+            # the ink still crosses the box, the text is set again in a box smaller by what spilt.
+            room = (int(size[0] * 0.98), int(size[1] * 0.98))
             try:
-                # A guard of 2% keeps ink that overhangs its advance (a negative side bearing) inside.
-                setting = fit(
-                    in_script(text, script), typeface, (int((x1 - x0) * 0.98), int((y1 - y0) * 0.98)),
-                    min_size=max(12, round(box.min_size * fmt.short_side)),
-                    max_size=max(12, round(box.max_size * fmt.short_side)),
-                    script=script, direction=box.direction,
-                )  # fmt: skip
+                for _ in range(_REFITS):
+                    setting = fit(
+                        in_script(text, script), typeface, room,
+                        min_size=max(12, round(box.min_size * fmt.short_side)),
+                        max_size=max(12, round(box.max_size * fmt.short_side)),
+                        script=script, direction=box.direction,
+                    )  # fmt: skip
+                    drawn = _draw_role(setting, box, size, script)
+                    across, down = _overhang(drawn, size)
+                    if not across and not down:
+                        break
+                    room = (room[0] - across, room[1] - down)
+                else:
+                    raise CannotFit(
+                        f"{text!r}: its glyphs reach outside its {size[0]}×{size[1]} px box at every "
+                        f"size tried: shorten it or leave out the characters that overhang"
+                    )
                 break
             except CannotFit:
                 if number == len(texts):
                     raise
-        settings.append((role, box, setting))
+        roles.append((role, box, drawn))
 
     image = _background(fmt)
     placed: list[Placed] = []
-    for role, box, setting in settings:
-        x0, y0, x1, y1 = _box_pixels(fmt, box)
+    for role, box, drawn in roles:
         # Each role is drawn into a coverage mask of its own box only (a print canvas is 18 Mpx), then
         # laid onto the palette image as its ink's levels.
-        pad = setting.size  # room for glyphs that overhang their advance
-        origin = (x0 - pad, y0 - pad)
-        mask = Image.new("L", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), 0)
-        draw = ImageDraw.Draw(mask)
-        typeface = fonts.face(box.style, box.weight, script)
-        face = font(typeface, setting.size)
-        boxes: list[tuple[float, float, float, float]] = []
-        drawn: list[tuple[int, int, str, str]] = []
-        if setting.direction == "ttb":
-            # Columns read top to bottom, the first on the right, the block centred in its box.
-            right = (x1 - x0 + setting.width) // 2 + pad
-            top = ((y1 - y0) - setting.height) // 2 + pad
-            kwargs = {
-                "font": face,
-                "anchor": "mt",
-                "direction": "ttb",
-                "features": ["vert"],
-                "language": language,
-            }
-            for n, column in enumerate(setting.lines):
-                xy = (right - setting.size // 2 - n * setting.line_height, top)
-                draw.text(xy, column, fill=255, **kwargs)  # type: ignore[arg-type]
-                drawn.append((xy[0] + origin[0], xy[1] + origin[1], "mt", column))
-                boxes.append(draw.textbbox(xy, column, **kwargs))  # type: ignore[arg-type]
-        else:
-            top = ((y1 - y0) - setting.height) // 2 + pad
-            rise = round(fonts.em_top(typeface) * setting.size)  # from a line's top to its baseline
-            for n, line in enumerate(setting.lines):
-                y = top + n * setting.line_height + rise
-                guard = (x1 - x0) // 100
-                xy, anchor = (
-                    ((pad + guard, y), "ls") if box.align == "left" else (((x1 - x0) // 2 + pad, y), "ms")
-                )
-                draw.text(xy, line, fill=255, font=face, anchor=anchor, language=language)
-                drawn.append((xy[0] + origin[0], xy[1] + origin[1], anchor, line))
-                boxes.append(draw.textbbox(xy, line, font=face, anchor=anchor, language=language))
-        _apply_ink(image, mask, box.color, origin)
+        x0, y0, _, _ = _box_pixels(fmt, box)
+        origin = (x0 - drawn.pad, y0 - drawn.pad)
+        _apply_ink(image, drawn.mask, box.color, origin)
+        boxes = drawn.boxes
         left = min(b[0] for b in boxes) + origin[0]
         upper = min(b[1] for b in boxes) + origin[1]
         right_edge = max(b[2] for b in boxes) + origin[0]
         lower = max(b[3] for b in boxes) + origin[1]
         bbox = (math.floor(left), math.floor(upper), math.ceil(right_edge), math.ceil(lower))
-        placed.append(Placed(role, setting, bbox, tuple(drawn)))
+        lines = tuple((x + origin[0], y + origin[1], anchor, text) for x, y, anchor, text in drawn.lines)
+        placed.append(Placed(role, drawn.setting, bbox, lines))
 
     if fmt.qr and "qr" in layout:
         x0, y0, x1, y1 = _box_pixels(fmt, layout["qr"])

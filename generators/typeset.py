@@ -10,6 +10,7 @@ with the reason, never drawn clipped or as boxes.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -72,10 +73,20 @@ def _words(phrase: str) -> list[str]:
     return words
 
 
+#: White space inside a list's item that is set as an ordinary space: a tab, a no-break space and the
+#: like have no glyph of their own (a tab is drawn as a box), the ideographic space has one.
+_INNER_SPACE = re.compile(r"[^\S\u3000]")
+
+
+def _is_list(text: str) -> bool:
+    """Whether the text has line breaks: LF, CR LF, CR or any other that ``str.splitlines`` knows."""
+    return "".join(text.splitlines()) != text
+
+
 def break_points(text: str) -> list[list[str]]:
     """The text as phrases of unbreakable words. Phrases are the text's lines when it has several (a
     list, whose items keep their inner spaces), else its parts between spaces (a slogan's phrases)."""
-    phrases = text.split("\n") if "\n" in text else text.split()
+    phrases = [_INNER_SPACE.sub(" ", line) for line in text.splitlines()] if _is_list(text) else text.split()
     return [_words(phrase) for phrase in phrases if phrase.strip()]
 
 
@@ -179,7 +190,7 @@ def _layouts(
         if lines is None or (mode == "whole" and measure(lines[0]) > limit):
             return found
         per_phrase += lines
-    if per_phrase != [one_line]:
+    if per_phrase != [one_line] or not joinable:  # a list of one item is only ever set this way
         found.append(per_phrase)
     return found
 
@@ -216,7 +227,7 @@ def fit(
         measure = functools.partial(_measure, face, size, direction=direction, script=script)
         pitch = int(size * line_spacing)
         best: Setting | None = None
-        for lines in _layouts(phrases, along, measure, mode, joinable="\n" not in text):
+        for lines in _layouts(phrases, along, measure, mode, joinable=not _is_list(text)):
             if max_lines is not None and len(lines) > max_lines:
                 continue
             extent = pitch * (len(lines) - 1) + size
