@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -164,6 +165,22 @@ def _categories(campaign: Campaign, activity: Activity, script: Script) -> list[
     return [in_script(label, script).replace(",", " ") for label in labels]
 
 
+class _Text(icalendar.vText):
+    """A TEXT value escaped as RFC 5545 §3.3.11 says, and only so: icalendar's vText also takes a
+    backslash and an N in the text for a line break (``C:\\New`` would be read as ``C:`` and ``ew``)."""
+
+    def to_ical(self) -> bytes:
+        escaped = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        return re.sub(r"\r\n|\r|\n", r"\\n", escaped).encode("utf-8")
+
+
+def _category(labels: list[str]) -> icalendar.vCategory:
+    """A CATEGORIES value of ``labels``, each escaped as ``_Text`` (vCategory makes each a vText)."""
+    value = icalendar.vCategory([])
+    value.cats = [_Text(label) for label in labels]
+    return value
+
+
 @functools.lru_cache(maxsize=16)
 def _timezone(zone: ZoneInfo, first_year: int, last_year: int) -> icalendar.Timezone:
     """A VTIMEZONE for ``zone`` covering the years given, without the COMMENT that icalendar adds
@@ -188,10 +205,13 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("name", title)
-    calendar.add("x-wr-calname", title)
-    calendar.add("description", summary)
-    calendar.add("x-wr-caldesc", summary)
+    # Every TEXT value goes out as _Text. NAME (RFC 7986) and the X-WR- names are TEXT too, which
+    # icalendar does not know: from a plain string it would write their ``;``, ``,`` and ``\`` as they
+    # are, and fail on a line break.
+    calendar.add("name", _Text(title))
+    calendar.add("x-wr-calname", _Text(title))
+    calendar.add("description", _Text(summary))
+    calendar.add("x-wr-caldesc", _Text(summary))
     calendar.add("x-wr-timezone", campaign.timezone.key)
     calendar.add("url", base_url if script == "hant" else f"{base_url}hans/")
     calendar.add("source", feed_url, parameters={"VALUE": "URI"})
@@ -212,11 +232,11 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
         # Dates give all-day VALUE=DATE events (exclusive DTEND); aware date-times carry their TZID.
         event.add("dtstart", span.start)
         event.add("dtend", span.end)
-        event.add("summary", activity.title_in(script), parameters={"LANGUAGE": language})
-        event.add("description", in_script(description(campaign, activity), script))
+        event.add("summary", _Text(activity.title_in(script)), parameters={"LANGUAGE": language})
+        event.add("description", _Text(in_script(description(campaign, activity), script)))
         if activity.place:
-            event.add("location", in_script(activity.place, script))
-        event.add("categories", _categories(campaign, activity, script))
+            event.add("location", _Text(in_script(activity.place, script)))
+        event.add("categories", _category(_categories(campaign, activity, script)))
         event.add("url", activity_url(base_url, activity, script), parameters={"VALUE": "URI"})
         event.add("status", "CONFIRMED")
         event.add("class", "PUBLIC")
