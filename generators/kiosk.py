@@ -214,7 +214,7 @@ def _dayparts(record: TomlRecord, programmes: set[str]) -> tuple[DayPart, ...] |
         if start == end:
             record.error("dayparts", where + "from and to are the same time")
             return None
-        if table["programme"] not in programmes:
+        if not isinstance(table["programme"], str) or table["programme"] not in programmes:
             record.error("dayparts", where + f"unknown programme {table['programme']!r}")
             return None
         parts.append(DayPart(days, start, end, table["programme"]))
@@ -247,6 +247,9 @@ def load_fleet(path: Path, campaign: Campaign) -> Fleet:
         record.label = f"special day #{index + 1}"
         record.check_fields(("date", "programme"))
         day, programme = record.date("date"), record.text("programme")
+        if isinstance(day, dt.datetime):
+            record.error("date", "must be a date, without a time")
+            day = None
         if day is not None and not campaign.start <= day <= campaign.end:
             record.error("date", f"{day} is outside the campaign period {campaign.start} to {campaign.end}")
         elif day is not None and day in specials:

@@ -39,6 +39,9 @@ ACTIVITIES_FILE = "activities.toml"
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _URL = re.compile(r"https?://[^\s/]+\S*\Z")
+#: The years a campaign's dates may fall in: any other is a typo, and at the ends of Python's calendar
+#: (years 1 and 9999) the day after a date or a change of zone has no value at all.
+_YEARS = range(1900, 3000)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class DataError:
         parts = [where]
         if self.record:
             parts.append(self.record)
-        if self.field:
+        if self.field is not None:  # an empty key ("" = 1) is a field too
             parts.append(f"field '{self.field}'")
         return ": ".join([*parts, self.reason])
 
@@ -236,6 +239,9 @@ class TomlRecord:
         if isinstance(value, dt.time) or not isinstance(value, dt.date):
             self.error(field, f"must be a date (YYYY-MM-DD), not {_describe(value)}")
             return None
+        if value.year not in _YEARS:
+            self.error(field, f"{value.isoformat()} is not in the years {_YEARS[0]} to {_YEARS[-1]}")
+            return None
         return value
 
 
@@ -366,7 +372,7 @@ def _campaign_facts(file: TomlFile) -> tuple[TomlRecord | None, dict[str, Any]]:
     if zone is not None:
         try:
             values["timezone"] = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" is a folder of the zone database
             record.error("timezone", f"{zone!r} is not an IANA time zone (such as Asia/Shanghai)")
     values["organizer_kinds"] = _kinds(file, "organizer_kinds")
     values["activity_kinds"] = _kinds(file, "activity_kinds")
@@ -612,7 +618,7 @@ def load_campaign(folder: Path, *, revisions: bool = True) -> Campaign:
         notice_path = folder / facts["notice"]
         try:
             notice = parse_notice(notice_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # not UTF-8, or a NUL in the name
             assert record is not None
             record.error("notice", f"{display_path(notice_path)} cannot be read: {exc}")
 

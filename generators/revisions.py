@@ -19,6 +19,8 @@ from pathlib import Path
 from generators.model import Activity, Campaign, Revision
 
 REVISIONS_FILE = "revisions.toml"
+#: The largest SEQUENCE a feed can carry: RFC 5545's INTEGER is 32-bit.
+_MAX_SEQUENCE = 2**31 - 1
 
 
 def _digest(values: object) -> str:
@@ -57,17 +59,23 @@ def load_revisions(path: Path) -> dict[str, Revision]:
         raise RevisionsError(f"{path.name}: file is missing (run `quality-month revise`)") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RevisionsError(f"{path.name}: cannot be read: {exc}") from None
+    entries = data.get("activity", {})
+    if not isinstance(entries, dict):
+        raise RevisionsError(f"{path.name}: 'activity' must be a table of [activity.\"id\"] tables")
     revisions: dict[str, Revision] = {}
-    for ident, entry in data.get("activity", {}).items():
+    for ident, entry in entries.items():
         try:
+            sequence = int(entry["sequence"])
+            if not 0 <= sequence <= _MAX_SEQUENCE:
+                raise ValueError(f"sequence {sequence} is not from 0 to {_MAX_SEQUENCE}")
             revisions[ident] = Revision(
                 significant=str(entry["significant"]),
                 content=str(entry["content"]),
-                sequence=int(entry["sequence"]),
+                sequence=sequence,
                 created=_utc(entry["created"]),
                 modified=_utc(entry["modified"]),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: inf, year 9999
             raise RevisionsError(f"{path.name}: activity {ident!r}: bad entry ({exc})") from None
     return revisions
 
