@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 
 from generators.loader import load_campaign, load_current
 from generators.model import Campaign
@@ -25,6 +26,13 @@ TINY = TESTS / "fixtures" / "tiny"
 DATA = TESTS.parent / "data"
 
 Edit = Callable[[str, str, str], Path]
+
+
+# Property tests and the HTTP fuzz: in CI the same examples on every run (a failure there is one that
+# anyone can reproduce, not a roll of the dice); elsewhere new ones each run, to find more.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+    settings.load_profile("ci")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
