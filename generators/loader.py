@@ -39,6 +39,10 @@ ACTIVITIES_FILE = "activities.toml"
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _URL = re.compile(r"https?://[^\s/]+\S*\Z")
+#: Control characters other than tab and line breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: The longest campaign period: each day has its own poster, so a typo in a year must not make thousands.
+MAX_PERIOD_DAYS = 366
 #: The years a campaign's dates may fall in: any other is a typo, and at the ends of Python's calendar
 #: (years 1 and 9999) the day after a date or a change of zone has no value at all.
 _YEARS = range(1900, 3000)
@@ -199,7 +203,20 @@ class TomlRecord:
         if not value.strip():
             self.error(field, "is empty")
             return None
+        if not self._printable(field, value):
+            return None
         return value
+
+    def _printable(self, field: str, value: str) -> bool:
+        """Text holds no control character but tab and line breaks (iCalendar forbids them in text, and
+        no poster can draw one)."""
+        found = _CONTROL.search(value)
+        if found:
+            self.error(
+                field, f"holds the control character U+{ord(found.group()):04X} at {found.start() + 1}"
+            )
+            return False
+        return True
 
     def ident(self, field: str = "id") -> str | None:
         value = self.text(field)
@@ -215,6 +232,8 @@ class TomlRecord:
             return None
         if not value:
             self.error(field, "is empty")
+            return None
+        if not all(self._printable(field, x) for x in value):
             return None
         return [str(x) for x in value]
 
@@ -366,6 +385,10 @@ def _campaign_facts(file: TomlFile) -> tuple[TomlRecord | None, dict[str, Any]]:
             values[field] = None
     if values["start"] and values["end"] and values["end"] < values["start"]:
         record.error("end", f"{values['end']} is before the start {values['start']}")
+        values["end"] = None
+    if values["start"] and values["end"] and (values["end"] - values["start"]).days >= MAX_PERIOD_DAYS:
+        days = (values["end"] - values["start"]).days + 1
+        record.error("end", f"a period of {days} days (at most {MAX_PERIOD_DAYS}: a day's poster each day)")
         values["end"] = None
     zone = record.text("timezone")
     values["timezone"] = None

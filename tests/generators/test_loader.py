@@ -182,9 +182,27 @@ def test_load_current_takes_the_latest_campaign(tiny: Path) -> None:
     shutil.copytree(tiny, older)
     for name, old, new in [
         ("campaign.toml", 'id = "2030"', 'id = "2029"'),
-        ("campaign.toml", "start = 2030-09-01", "start = 2029-09-01"),
+        ("campaign.toml", "start = 2030-09-01", "start = 2029-10-01"),
     ]:
         path = older / name
         path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     revised(older)
     assert load_current(tiny.parent).id == "2030"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("campaign.toml", "end = 2030-09-30", "end = 2230-09-30",
+         "campaign.toml:8: [campaign]: field 'end': a period of 73078 days (at most 366"),
+        ("campaign.toml", 'theme = "', 'theme = "\\u0007', "field 'theme': holds the control character U+0007 at 1"),
+        ("activities.toml", 'title = "質量大會"', 'title = "\\u001b[31m質量大會"', "field 'title': holds the control character U+001B"),
+    ],
+)  # fmt: skip
+def test_refuses_a_period_too_long_and_control_characters(
+    edit: Edit, file: str, old: str, new: str, message: str
+) -> None:
+    folder = edit(file, old, new)
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(folder, revisions=False)
+    assert message in str(caught.value)
