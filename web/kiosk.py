@@ -186,9 +186,25 @@ def upsert(
 class State:
     """What screens last reported, one row per screen, in the database of ``DATABASE_URL``."""
 
+    #: How long a process keeps the reload counts: every open event stream asks for its screen's count
+    #: each second, and 500 screens must cost one query a second, not 500. An edit still reaches every
+    #: screen within two seconds (this, plus a stream's check each second).
+    RELOADS_MAX_AGE = 1.0
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = engine_for(url)
+        self._reloads: tuple[float, dict[str, int]] | None = None
+        self._reloads_lock = threading.Lock()
+
+    def reloads(self, screen: str) -> int:
+        """A screen's reload count, as of at most ``RELOADS_MAX_AGE`` seconds ago."""
+        with self._reloads_lock:
+            kept = self._reloads
+            if kept is None or time.monotonic() - kept[0] > self.RELOADS_MAX_AGE:
+                counts = {name: row["reloads"] for name, row in self.rows().items()}
+                kept = self._reloads = (time.monotonic(), counts)
+        return kept[1].get(screen, 0)
 
     def beat(self, screen: str, moment: dt.datetime, showing: str, version: str) -> None:
         values = {"screen": screen, "last_seen": moment.timestamp(), "showing": showing, "version": version}
@@ -203,6 +219,7 @@ class State:
         ).returning(screen_state.c.reloads)  # fmt: skip
         with self.engine.begin() as connection:
             reloads: int = connection.execute(statement).scalar_one()
+        self._reloads = None  # this process sees its own change at once
         return reloads
 
     def rows(self) -> dict[str, dict[str, Any]]:
@@ -250,7 +267,7 @@ def programme_document(
     day = moment.astimezone(loaded.timezone).date()
     images = _images(screen)
     if reloads is None:
-        reloads = state().rows().get(screen.id, {}).get("reloads", 0)
+        reloads = state().reloads(screen.id)
     key = (screen.id, day, days, reloads, tuple(sorted(images.items())))
     cache: dict[tuple[Any, ...], dict[str, Any]] = current_app.extensions.setdefault("kiosk_programmes", {})
     found = cache.get(key)

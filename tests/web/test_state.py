@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -240,3 +241,16 @@ def test_sqlite_waits_for_locks_and_keeps_a_write_ahead_log(tmp_path: Path) -> N
             assert connection.exec_driver_sql("pragma busy_timeout").scalar() == 10000
     finally:
         close_engine(url)
+
+
+def test_reload_counts_are_kept_a_moment_and_own_changes_seen_at_once(database_url: str) -> None:
+    """Open event streams ask for their screen's reload count each second: a process reads the counts
+    at most once a second, and a reload from another process shows within that second."""
+    one, other = State(database_url), State(database_url)
+    one.RELOADS_MAX_AGE = 0.3
+    assert one.reloads("hq-lobby-east") == 0
+    other.reload("hq-lobby-east")
+    assert one.reloads("hq-lobby-east") == 0  # kept
+    time.sleep(0.35)
+    assert one.reloads("hq-lobby-east") == 1
+    assert one.reload("hq-lobby-east") == 2 and one.reloads("hq-lobby-east") == 2
