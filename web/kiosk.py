@@ -187,9 +187,9 @@ class State:
     """What screens last reported, one row per screen, in the database of ``DATABASE_URL``."""
 
     #: How long a process keeps the reload counts: every open event stream asks for its screen's count
-    #: each second, and 500 screens must cost one query a second, not 500. An edit still reaches every
+    #: each second, and 500 screens must cost two queries a second, not 500. An edit still reaches every
     #: screen within two seconds (this, plus a stream's check each second).
-    RELOADS_MAX_AGE = 1.0
+    RELOADS_MAX_AGE = 0.5
 
     def __init__(self, url: str) -> None:
         self.url = url
