@@ -43,4 +43,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if frame_options:
             headers.setdefault("X-Frame-Options", frame_options)
+        # Werkzeug's conditional answers add a Date; the HTTP server (gunicorn, Werkzeug's own) sends
+        # one too, and an answer must carry one only.
+        headers.pop("Date", None)
         return response

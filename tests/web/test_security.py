@@ -4,6 +4,7 @@ every route of the app: nothing answers 5xx."""
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import string
 import threading
@@ -249,3 +250,15 @@ def test_pages_satisfy_their_content_security_policy(server: str) -> None:
         page.goto(server + "/kiosk/hq-lobby-east")
         page.wait_for_function("document.documentElement.dataset.currentSlide !== ''", timeout=10000)
         browser.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/calendar.ics", "/activities.json", "/kiosk/hq-lobby-east/programme.json"]
+)
+def test_one_date_header_over_http(server: str, path: str) -> None:
+    connection = http.client.HTTPConnection(server.removeprefix("http://"))
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 200 and len(response.msg.get_all("Date") or []) == 1, path
