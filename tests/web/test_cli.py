@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,16 @@ def test_export_command(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_export_refuses_an_unknown_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", str(tmp_path), "--format", "a0"]) == 2
     assert "unknown format 'a0'" in capsys.readouterr().err
+
+
+def test_export_gives_the_same_bytes_in_another_process(tiny: Path, tmp_path: Path) -> None:
+    """Same data, same bytes: also across processes whose string hashing (and so set order) differs."""
+    trees = []
+    for seed in ("1", "2"):
+        site = tmp_path / f"site-{seed}"
+        command = [sys.executable, "-m", "web.cli", "export", str(site), "--data", str(tiny), "--format", "square",
+                   "--posters", str(tmp_path / "posters"), "--base-url", "https://example.org/", "--today", "2030-09-01"]  # fmt: skip
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(command, check=True, capture_output=True, env=env, timeout=300)
+        trees.append({p.relative_to(site): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()})
+    assert len(trees[0]) > 100 and trees[0] == trees[1]
