@@ -138,7 +138,7 @@ def local_postgres() -> str | None:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A ``DATABASE_URL`` on an empty database: a new SQLite file, or a new schema of the PostgreSQL
     database that QUALITY_MONTH_TEST_POSTGRES names (dropped with everything in it after the test)."""
-    from web.kiosk import close_engine
+    from web.state import close_engine
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'state.sqlite'}"

@@ -35,7 +35,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from web.kiosk import engine_for, fleet_event, screen_state, upsert
+from web.state import engine_for, fleet_event, screen_state, upsert
 
 log = logging.getLogger("quality_month.scheduler")
 

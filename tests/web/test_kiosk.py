@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import DATA
 from web import create_app
-from web.kiosk import close_engine
+from web.state import close_engine
 
 NOW: dict[str, dt.datetime] = {}
 

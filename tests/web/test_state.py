@@ -16,9 +16,9 @@ from flask import Flask
 
 from tests.conftest import DATA
 from web import create_app
-from web.kiosk import State, close_engine, engine_for
-from web.kiosk import database_url as configured_url
 from web.scheduler import build, mark_offline, note_daypart
+from web.state import State, close_engine, engine_for
+from web.state import database_url as configured_url
 
 ZONE = ZoneInfo("Asia/Shanghai")
 MOMENT = dt.datetime(2022, 9, 20, 10, 0, tzinfo=dt.UTC)

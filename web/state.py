@@ -1,0 +1,184 @@
+"""The state of the fleet: what each screen last reported, how often it was asked to reload, and
+fleet-wide events, in the one database of ``DATABASE_URL`` (SQLite by default, PostgreSQL for a fleet),
+beside the scheduler's job store (web/scheduler.py). One engine per URL per process; tables made on
+first use; upserts in each database's own dialect, so that concurrent writers never race.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.dialects import postgresql, sqlite
+
+metadata = sa.MetaData()
+#: What each screen last reported and how often it was asked to reload: one row a screen (never grows).
+screen_state = sa.Table(
+    "screen_state", metadata,
+    sa.Column("screen", sa.Text, primary_key=True),
+    sa.Column("last_seen", sa.Double),
+    sa.Column("showing", sa.Text),
+    sa.Column("version", sa.Text),
+    sa.Column("reloads", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("offline_since", sa.Double),
+)  # fmt: skip
+#: Fleet-wide events by name (the last day-part switch), one row each.
+fleet_event = sa.Table(
+    "fleet_event", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("at", sa.Double),
+    sa.Column("detail", sa.Text),
+)  # fmt: skip
+
+_ENGINES: dict[str, sa.Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def database_url(app: Flask) -> str:
+    """The configured ``DATABASE_URL``; else the older ``STATE_DB`` (an SQLite file) as a URL; else the
+    instance folder's ``state.sqlite``."""
+    url = app.config.get("DATABASE_URL")
+    if url:
+        return str(url)
+    if app.config.get("STATE_DB"):
+        return f"sqlite:///{app.config['STATE_DB']}"
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(app.instance_path) / 'state.sqlite'}"
+
+
+def engine_for(url: str) -> sa.Engine:
+    """This process's one engine for a database URL, with its tables made on first use. SQLite and
+    PostgreSQL are supported."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = _new_engine(url)
+            try:
+                create_tables(engine)
+            except BaseException:
+                del _ENGINES[url]
+                engine.dispose()
+                raise
+    return engine
+
+
+def close_engine(url: str) -> None:
+    """Close the pooled connections of a URL's engine and forget it (the next use opens a new one)."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def _new_engine(url: str) -> sa.Engine:
+    parsed = sa.make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"DATABASE_URL {parsed.render_as_string()}: only SQLite and PostgreSQL work")
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(parsed, pool_pre_ping=True)
+    if backend == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """Wait up to 10 s for a lock instead of failing at once; let readers go on beside a writer (WAL)."""
+    cursor = connection.cursor()
+    cursor.execute("pragma busy_timeout = 10000")
+    cursor.execute("pragma journal_mode = wal")
+    cursor.close()
+
+
+def _forget_engines_after_fork() -> None:
+    """A forked worker must not share its parent's connections: it opens its own."""
+    global _ENGINES_LOCK
+    _ENGINES_LOCK = threading.Lock()
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_engines_after_fork)
+
+
+def create_tables(engine: sa.Engine) -> None:
+    """Create the tables that are missing, and the column that state files of older versions lack."""
+    try:
+        metadata.create_all(engine)
+    except sa.exc.DBAPIError:  # another process created them at the same moment: they are there now
+        metadata.create_all(engine)
+    if "offline_since" not in {c["name"] for c in sa.inspect(engine).get_columns("screen_state")}:
+        with engine.begin() as connection:
+            connection.execute(sa.text("alter table screen_state add column offline_since double precision"))
+
+
+def upsert(
+    engine: sa.Engine, table: sa.Table, values: dict[str, Any], *, copy: Iterable[str] = (),
+    changes: dict[str, Any] | None = None,
+) -> sa.Insert:  # fmt: skip
+    """``INSERT … ON CONFLICT (primary key) DO UPDATE`` in the engine's dialect: the row's ``copy``
+    columns take the inserted values, and ``changes`` apply to it (one statement, so no race)."""
+    insert: Any = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(values)
+    update = {name: statement.excluded[name] for name in copy} | (changes or {})
+    found: sa.Insert = statement.on_conflict_do_update(index_elements=list(table.primary_key), set_=update)
+    return found
+
+
+class State:
+    """What screens last reported, one row per screen, in the database of ``DATABASE_URL``."""
+
+    #: How long a process keeps the reload counts: every open event stream asks for its screen's count
+    #: each second, and 500 screens must cost two queries a second, not 500. An edit still reaches every
+    #: screen within two seconds (this, plus a stream's check each second).
+    RELOADS_MAX_AGE = 0.5
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = engine_for(url)
+        self._reloads: tuple[float, dict[str, int]] | None = None
+        self._reloads_lock = threading.Lock()
+
+    def reloads(self, screen: str) -> int:
+        """A screen's reload count, as of at most ``RELOADS_MAX_AGE`` seconds ago."""
+        with self._reloads_lock:
+            kept = self._reloads
+            if kept is None or time.monotonic() - kept[0] > self.RELOADS_MAX_AGE:
+                counts = {name: row["reloads"] for name, row in self.rows().items()}
+                kept = self._reloads = (time.monotonic(), counts)
+        return kept[1].get(screen, 0)
+
+    def beat(self, screen: str, moment: dt.datetime, showing: str, version: str) -> None:
+        values = {"screen": screen, "last_seen": moment.timestamp(), "showing": showing, "version": version}
+        statement = upsert(self.engine, screen_state, values, copy=("last_seen", "showing", "version"))
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+
+    def reload(self, screen: str) -> int:
+        statement = upsert(
+            self.engine, screen_state, {"screen": screen, "reloads": 1},
+            changes={"reloads": screen_state.c.reloads + 1},
+        ).returning(screen_state.c.reloads)  # fmt: skip
+        with self.engine.begin() as connection:
+            reloads: int = connection.execute(statement).scalar_one()
+        self._reloads = None  # this process sees its own change at once
+        return reloads
+
+    def rows(self) -> dict[str, dict[str, Any]]:
+        c = screen_state.c
+        with self.engine.connect() as connection:
+            query = sa.select(c.screen, c.last_seen, c.showing, c.version, c.reloads)
+            found = connection.execute(query).all()
+        return {
+            row.screen: {"last_seen": row.last_seen, "showing": row.showing, "version": row.version,
+                         "reloads": row.reloads}
+            for row in found
+        }  # fmt: skip
