@@ -9,6 +9,7 @@ works under any base path, from any static server, CDN or object store, and from
 
 from __future__ import annotations
 
+import datetime as dt
 import filecmp
 import json
 import posixpath
@@ -24,6 +25,16 @@ from typing import Any
 LEDGER = ".quality-month-export"
 
 _LINK = re.compile(r'(\s(?:href|src|action|data-[a-z-]+)=")(/(?!/)[^"]*)"')
+
+
+#: At most this many days of kiosk programme (an export made long before the campaign).
+MAX_PROGRAMME_DAYS = 400
+
+
+def programme_days(today: dt.date, campaign_end: dt.date, at_least: int) -> int:
+    """How many days of programme an exported kiosk page gets: through the campaign's last day when it is
+    still to come (the page needs no new export until then), and never fewer than the web app's."""
+    return min(MAX_PROGRAMME_DAYS, max(at_least, (campaign_end - today).days + 2))
 
 
 class ExportError(Exception):

@@ -26,6 +26,7 @@ from generators.export import (
     SiteWriter,
     file_for,
     json_bytes,
+    programme_days,
     rewrite_json,
     rewrite_links,
     split_link,
@@ -40,8 +41,6 @@ POSTER_FILE = re.compile(r"/posters/[0-9a-f]{16}/[^?#]+")
 ZIP_FILE = re.compile(r"/posters/[a-z0-9-]+-(hant|hans)\.zip")
 #: A query that only asks for a download; the file is the same without it.
 _HARMLESS_QUERIES = {"", "download=1"}
-#: At most this many days of kiosk programme (an export made long before the campaign).
-MAX_DAYS = 400
 
 Progress = Callable[[int, int], None]
 
@@ -55,12 +54,6 @@ class Report:
     bytes: int
     days: int
     screens: int
-
-
-def programme_days(today: dt.date, campaign_end: dt.date, at_least: int) -> int:
-    """How many days of programme an exported kiosk page gets: through the campaign's last day when it is
-    still to come (the page needs no new export until then), and never fewer than the web app's."""
-    return min(MAX_DAYS, max(at_least, (campaign_end - today).days + 2))
 
 
 def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None = None) -> Report:

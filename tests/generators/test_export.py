@@ -3,11 +3,21 @@ files alone and removes only what it wrote before."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from generators.export import LEDGER, ExportError, SiteWriter, file_for, relative, rewrite_json, rewrite_links
+from generators.export import (
+    LEDGER,
+    ExportError,
+    SiteWriter,
+    file_for,
+    programme_days,
+    relative,
+    rewrite_json,
+    rewrite_links,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,3 +118,11 @@ def test_a_content_addressed_file_of_the_same_size_is_not_read(tmp_path: Path) -
     second.copy("posters/a3-hant.zip", source)
     assert (second.unchanged, second.written) == (1, 1)
     assert (tmp_path / "site/posters/a3-hant.zip").read_bytes() == b"BBBB"
+
+
+def test_programme_days() -> None:
+    end = dt.date(2022, 9, 30)
+    assert programme_days(dt.date(2022, 9, 1), end, 8) == 31  # through the last day, and one more
+    assert programme_days(dt.date(2022, 9, 28), end, 8) == 8  # never fewer than the web app's
+    assert programme_days(dt.date(2026, 11, 26), end, 8) == 8  # after the campaign
+    assert programme_days(dt.date(2020, 1, 1), end, 8) == 400  # long before: capped

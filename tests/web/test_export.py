@@ -8,7 +8,6 @@ import datetime as dt
 import functools
 import json
 import re
-import shutil
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -18,14 +17,14 @@ from typing import Any
 
 import icalendar
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from generators.export import LEDGER, ExportError
 from generators.kiosk import load_fleet, showing_at
 from generators.loader import load_current
 from generators.poster_set import render_set
 from tests.conftest import DATA
-from tests.web.test_browser import CHROMIUM_ARGS
+from tests.web.live import chromium
 from web import create_app
 from web.export import export_site
 
@@ -175,10 +174,7 @@ def test_a_kiosk_page_rotates_from_the_static_server(site: dict[str, Any]) -> No
     fleet = load_fleet(DATA / "screens.toml", campaign)
     screen = fleet.screen("hq-lobby-east")
     base = dt.datetime(2022, 9, 20, 10, 0, 5, tzinfo=campaign.timezone)
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium package is needed for the browser tests"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 540, "height": 960})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -203,4 +199,3 @@ def test_a_kiosk_page_rotates_from_the_static_server(site: dict[str, Any]) -> No
         page.clock.run_for(70_000)
         expect(page.locator("html")).not_to_have_attribute("data-current-slide", "", timeout=5000)
         assert errors == []
-        browser.close()

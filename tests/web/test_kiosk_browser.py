@@ -5,22 +5,19 @@ and never a blank frame."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from generators.kiosk import load_fleet, showing_at, timeline
 from generators.loader import load_current
 from generators.poster_set import render_set
 from tests.conftest import DATA
-from tests.web.test_browser import CHROMIUM_ARGS
+from tests.web.live import chromium, serving
 from web import create_app
 
 ZONE = load_current(DATA).timezone
@@ -48,21 +45,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "DATABASE_URL": f"sqlite:///{folder / 'state.sqlite'}", "ADMIN_TOKEN": TOKEN,
         "CLOCK": lambda: CLOCK["base"],
     })  # fmt: skip
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium package is needed for the browser tests"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def open_kiosk(browser: Browser, server: str, base: dt.datetime) -> tuple[BrowserContext, Page]:

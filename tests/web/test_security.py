@@ -5,9 +5,7 @@ every route of the app: nothing answers 5xx."""
 from __future__ import annotations
 
 import http.client
-import shutil
 import string
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +16,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from playwright.sync_api import sync_playwright
 from werkzeug.routing import Rule
-from werkzeug.serving import make_server
 
 from generators.loader import load_current
 from generators.poster_set import render_set
 from tests.conftest import DATA
-from tests.web.test_browser import CHROMIUM_ARGS
+from tests.web.live import chromium, serving
 from web import create_app
 
 TOKEN = "fuzz-admin-token"
@@ -214,21 +210,14 @@ def test_event_stream_limits_are_bounded(client: FlaskClient, limit: str) -> Non
 
 @pytest.fixture(scope="module")
 def server(app: Flask) -> Iterator[str]:
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 def test_pages_satisfy_their_content_security_policy(server: str) -> None:
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium package is needed for the browser tests"
     pages = ["/", "/hans/list", "/activities/financial-literacy-month", "/posters", "/hans/posters",
              "/kiosk/hq-lobby-east", "/screens", "/no-such-page"]  # fmt: skip
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context()
         context.add_init_script(
             "window.__violations = [];"
@@ -249,7 +238,6 @@ def test_pages_satisfy_their_content_security_policy(server: str) -> None:
         # The kiosk page ran its script under the policy: it shows a slide.
         page.goto(server + "/kiosk/hq-lobby-east")
         page.wait_for_function("document.documentElement.dataset.currentSlide !== ''", timeout=10000)
-        browser.close()
 
 
 @pytest.mark.parametrize(
