@@ -66,14 +66,15 @@ def split_link(link: str) -> tuple[str, str, str]:
     return path, query, fragment
 
 
-def rewrite_links(html: str, page_file: str, target_of: Callable[[str, str], str | None]) -> str:
+def rewrite_links(html: str, page_file: str, exported: Callable[[str], str | None]) -> str:
     """Every root-relative link of a page (``href``, ``src``, ``action``, ``data-*``) made relative to
-    ``page_file``. ``target_of(path, query)`` gives the file a link's path and query lead to, or ``None``
-    for an address that is not in the export (kept as a path, relatively, for what is not a file)."""
+    ``page_file``. ``exported(path)`` gives the file a link's path leads to, or ``None`` for an address
+    that is not in the export (kept as a path, relatively, for what is not a file). A query is dropped
+    (a static file has none); the fragment stays."""
 
     def one(match: re.Match[str]) -> str:
-        path, query, fragment = split_link(match.group(2))
-        target = target_of(path, query)
+        path, _, fragment = split_link(match.group(2))
+        target = exported(path)
         if target is None:
             target = path.lstrip("/") or "."
         link = relative(page_file, target)

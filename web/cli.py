@@ -15,6 +15,9 @@ from generators.loader import CampaignError, find_campaigns, load_campaign
 if TYPE_CHECKING:
     from flask import Flask
 
+    from generators.model import Campaign
+    from generators.poster_set import Result as RenderResult
+
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_POSTERS = Path(__file__).resolve().parent.parent / "instance" / "posters"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
@@ -161,18 +164,42 @@ def _scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unknown_format(formats: list[str] | None) -> bool:
+    """Say so and answer ``True`` if a ``--format`` is not one of the formats."""
+    from generators.posters import FORMATS_BY_ID
+
+    unknown = [f for f in formats or [] if f not in FORMATS_BY_ID]
+    if unknown:
+        print(f"unknown format {unknown[0]!r} (the formats are: {', '.join(FORMATS_BY_ID)})", file=sys.stderr)
+    return bool(unknown)
+
+
+def _render_posters(
+    campaign: Campaign, data: Path, out: Path, base_url: str, formats: list[str] | None, label: str
+) -> RenderResult:
+    """Render the posters (of ``formats`` only, if given) with a progress bar; print each refusal."""
+    from generators.poster_set import render_set
+
+    only = (lambda job: job.format in formats) if formats else None
+    result = render_set(campaign, data, out, base_url, progress=_ProgressBar(label), only=only)
+    for refusal in result.refused:
+        print(f"refused {refusal['format']}/{refusal['script']}/{refusal['design']}: {refusal['refused']}",
+              file=sys.stderr)  # fmt: skip
+    return result
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
 def _render(args: argparse.Namespace) -> int:
     import time
 
     from generators.loader import load_current
-    from generators.poster_set import render_set
-    from generators.posters import FORMATS_BY_ID
 
-    unknown = [f for f in args.formats or [] if f not in FORMATS_BY_ID]
-    if unknown:
-        print(f"unknown format {unknown[0]!r} (the formats are: {', '.join(FORMATS_BY_ID)})", file=sys.stderr)
+    if _unknown_format(args.formats):
         return 2
-    base_url = args.base_url if args.base_url.endswith("/") else args.base_url + "/"
+    base_url = _with_slash(args.base_url)
     try:
         campaign = load_current(args.data)
     except CampaignError as exc:
@@ -180,11 +207,7 @@ def _render(args: argparse.Namespace) -> int:
             print(error, file=sys.stderr)
         return 1
     started = time.perf_counter()
-    only = (lambda job: job.format in args.formats) if args.formats else None
-    result = render_set(campaign, args.data, args.out, base_url, progress=_ProgressBar("render"), only=only)
-    for refusal in result.refused:
-        print(f"refused {refusal['format']}/{refusal['script']}/{refusal['design']}: {refusal['refused']}",
-              file=sys.stderr)  # fmt: skip
+    result = _render_posters(campaign, args.data, args.out, base_url, args.formats, "render")
     seconds = time.perf_counter() - started
     print(
         f"{result.rendered} rendered, {result.reused} unchanged, {len(result.refused)} refused "
@@ -197,13 +220,9 @@ def _export(args: argparse.Namespace) -> int:
     import time
 
     from generators.export import ExportError
-    from generators.poster_set import render_set
-    from generators.posters import FORMATS_BY_ID
     from web.export import export_site
 
-    unknown = [f for f in args.formats or [] if f not in FORMATS_BY_ID]
-    if unknown:
-        print(f"unknown format {unknown[0]!r} (the formats are: {', '.join(FORMATS_BY_ID)})", file=sys.stderr)
+    if _unknown_format(args.formats):
         return 2
     app = _app(args)
     if app is None:
@@ -214,25 +233,15 @@ def _export(args: argparse.Namespace) -> int:
     if not base_url:
         base_url = DEFAULT_BASE_URL
         print(f"no --base-url: subscribe links, QR codes and feed URLs point at {base_url}", file=sys.stderr)
-    base_url = base_url if base_url.endswith("/") else base_url + "/"
+    base_url = _with_slash(base_url)
     app.config["PUBLIC_URL"] = base_url
     if args.posters is not None:
         app.config["POSTER_DIR"] = str(args.posters)
     campaign = app.extensions["campaign"]
     today = args.today or dt.datetime.now(campaign.timezone).date()
     started = time.perf_counter()
-    only = (lambda job: job.format in args.formats) if args.formats else None
-    rendered = render_set(
-        campaign,
-        args.data,
-        Path(app.config["POSTER_DIR"]),
-        base_url,
-        progress=_ProgressBar("posters"),
-        only=only,
-    )
-    for refusal in rendered.refused:
-        print(f"refused {refusal['format']}/{refusal['script']}/{refusal['design']}: {refusal['refused']}",
-              file=sys.stderr)  # fmt: skip
+    poster_dir = Path(app.config["POSTER_DIR"])
+    rendered = _render_posters(campaign, args.data, poster_dir, base_url, args.formats, "posters")
     try:
         report = export_site(app, args.dir, today, progress=_ProgressBar("export"))
     except ExportError as exc:

@@ -61,7 +61,7 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
     programmes start: the same data on the same day gives the same bytes."""
     from web.api import campaign
     from web.kiosk import DAYS_AHEAD, programme_document, screen_document
-    from web.posters import manifest, poster_dir, zip_file
+    from web.posters import file_url, manifest, poster_dir, zip_file
 
     app.config["EXPORT"] = True
     client = app.test_client()
@@ -82,7 +82,7 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
         for entry in entries:
             names = [entry["file"], entry["thumbnail"], *([entry["pdf"]["file"]] if "pdf" in entry else [])]
             for name in names:
-                poster_files[f"/posters/{entry['sha256'][:16]}/{name}"] = poster_dir() / name
+                poster_files[file_url(entry, name)] = poster_dir() / name
         zips: dict[str, Path] = {}
         for fmt in FORMATS:
             for script in SCRIPTS:
@@ -142,13 +142,10 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
                 return file_for(path)
             return None
 
-        def target_of(path: str, query: str) -> str | None:
-            return exported(path)
-
         for path, body in pages.items():
             name = file_for(path)
             if kinds[path] == "text/html":
-                body = rewrite_links(body.decode("utf-8"), name, target_of).encode("utf-8")
+                body = rewrite_links(body.decode("utf-8"), name, exported).encode("utf-8")
             elif kinds[path] == "application/json":
                 body = json_bytes(rewrite_json(app.json.loads(body), name, exported))
             writer.write(name, body)

@@ -53,7 +53,7 @@ def manifest() -> dict[str, Any]:
     return found
 
 
-def _url(entry: dict[str, Any], file: str) -> str:
+def file_url(entry: dict[str, Any], file: str) -> str:
     """A file's content-hashed path (``/posters/<first 16 hex of the poster's sha256>/<file>``): built
     by hand, since kiosk event streams need it outside a request."""
     return f"/posters/{entry['sha256'][:16]}/{file}"
@@ -61,10 +61,10 @@ def _url(entry: dict[str, Any], file: str) -> str:
 
 def poster_document(entry: dict[str, Any]) -> dict[str, Any]:
     document = {k: v for k, v in entry.items() if k not in ("key", "pdf", "file", "thumbnail")}
-    document["url"] = _url(entry, entry["file"])
-    document["thumbnail"] = _url(entry, entry["thumbnail"])
+    document["url"] = file_url(entry, entry["file"])
+    document["thumbnail"] = file_url(entry, entry["thumbnail"])
     if "pdf" in entry:
-        document["pdf"] = {**entry["pdf"], "url": _url(entry, entry["pdf"]["file"])}
+        document["pdf"] = {**entry["pdf"], "url": file_url(entry, entry["pdf"]["file"])}
         del document["pdf"]["file"]
     return document
 
