@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import DATA
-from tests.web.live import chromium, serving
+from tests.web.live import serving
 from web import create_app
 
 
@@ -20,12 +20,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app({"TESTING": True, "DATA_DIR": DATA, "DATABASE_URL": f"sqlite:///{state}"})
     with serving(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -17,14 +17,13 @@ from typing import Any
 
 import icalendar
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
 from generators.export import LEDGER, ExportError
 from generators.kiosk import load_fleet, showing_at
 from generators.loader import load_current
 from generators.poster_set import render_set
 from tests.conftest import DATA
-from tests.web.live import chromium
 from web import create_app
 from web.export import export_site
 
@@ -169,33 +168,33 @@ def test_a_query_link_cannot_be_exported(site: dict[str, Any], tmp_path: Path) -
         export_site(app, tmp_path / "site", TODAY)
 
 
-def test_a_kiosk_page_rotates_from_the_static_server(site: dict[str, Any]) -> None:
+def test_a_kiosk_page_rotates_from_the_static_server(site: dict[str, Any], browser: Browser) -> None:
     campaign = load_current(DATA)
     fleet = load_fleet(DATA / "screens.toml", campaign)
     screen = fleet.screen("hq-lobby-east")
     base = dt.datetime(2022, 9, 20, 10, 0, 5, tzinfo=campaign.timezone)
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 540, "height": 960})
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.clock.install(time=base - dt.timedelta(seconds=1))
-        page.clock.pause_at(base)
-        page.goto(site["url"] + "kiosk/hq-lobby-east/index.html")
-        expect(page.locator("html")).not_to_have_attribute("data-version", "", timeout=10000)
-        moment = base
-        seen = []
-        for _ in range(4):
-            shown = showing_at(fleet, campaign, screen, moment)
-            expect(page.locator("html")).to_have_attribute("data-current-slide", shown.slide.id, timeout=5000)
-            seen.append(shown.slide.id)
-            step = shown.end - moment + dt.timedelta(milliseconds=50)
-            page.clock.run_for(int(step.total_seconds() * 1000))
-            moment += step
-        assert len(set(seen)) == 4
-        image = page.locator(".layer.front img")
-        assert "/posters/" in (image.get_attribute("src") or "")
-        assert page.evaluate("document.querySelector('.layer.front img').naturalWidth") > 0
-        # Its heartbeats (a POST the static server refuses) fail quietly, and it plays on.
-        page.clock.run_for(70_000)
-        expect(page.locator("html")).not_to_have_attribute("data-current-slide", "", timeout=5000)
-        assert errors == []
+    page = browser.new_page(viewport={"width": 540, "height": 960})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.clock.install(time=base - dt.timedelta(seconds=1))
+    page.clock.pause_at(base)
+    page.goto(site["url"] + "kiosk/hq-lobby-east/index.html")
+    expect(page.locator("html")).not_to_have_attribute("data-version", "", timeout=10000)
+    moment = base
+    seen = []
+    for _ in range(4):
+        shown = showing_at(fleet, campaign, screen, moment)
+        expect(page.locator("html")).to_have_attribute("data-current-slide", shown.slide.id, timeout=5000)
+        seen.append(shown.slide.id)
+        step = shown.end - moment + dt.timedelta(milliseconds=50)
+        page.clock.run_for(int(step.total_seconds() * 1000))
+        moment += step
+    assert len(set(seen)) == 4
+    image = page.locator(".layer.front img")
+    assert "/posters/" in (image.get_attribute("src") or "")
+    assert page.evaluate("document.querySelector('.layer.front img').naturalWidth") > 0
+    # Its heartbeats (a POST the static server refuses) fail quietly, and it plays on.
+    page.clock.run_for(70_000)
+    expect(page.locator("html")).not_to_have_attribute("data-current-slide", "", timeout=5000)
+    assert errors == []
+    page.context.close()

@@ -17,7 +17,7 @@ from generators.kiosk import load_fleet, showing_at, timeline
 from generators.loader import load_current
 from generators.poster_set import render_set
 from tests.conftest import DATA
-from tests.web.live import chromium, serving
+from tests.web.live import serving
 from web import create_app
 
 ZONE = load_current(DATA).timezone
@@ -47,12 +47,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     })  # fmt: skip
     with serving(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def open_kiosk(browser: Browser, server: str, base: dt.datetime) -> tuple[BrowserContext, Page]:

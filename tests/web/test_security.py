@@ -16,12 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from playwright.sync_api import Browser
 from werkzeug.routing import Rule
 
 from generators.loader import load_current
 from generators.poster_set import render_set
 from tests.conftest import DATA
-from tests.web.live import chromium, serving
+from tests.web.live import serving
 from web import create_app
 
 TOKEN = "fuzz-admin-token"
@@ -214,30 +215,31 @@ def server(app: Flask) -> Iterator[str]:
         yield url
 
 
-def test_pages_satisfy_their_content_security_policy(server: str) -> None:
+def test_pages_satisfy_their_content_security_policy(server: str, browser: Browser) -> None:
     pages = ["/", "/hans/list", "/activities/financial-literacy-month", "/posters", "/hans/posters",
              "/kiosk/hq-lobby-east", "/screens", "/no-such-page"]  # fmt: skip
-    with chromium() as browser:
-        context = browser.new_context()
-        context.add_init_script(
-            "window.__violations = [];"
-            "document.addEventListener('securitypolicyviolation',"
-            " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
-        )
-        page = context.new_page()
-        console: list[str] = []
-        page.on("console", lambda message: console.append(message.text))
-        for path in pages:
-            page.goto(server + path)
-            page.wait_for_load_state("networkidle") if not path.startswith(
-                "/kiosk"
-            ) else page.wait_for_timeout(1500)
-            assert page.evaluate("window.__violations") == [], path
-            assert page.evaluate("document.styleSheets.length") >= 1, path  # the styles did load
-        assert not [m for m in console if "Content Security Policy" in m], console
-        # The kiosk page ran its script under the policy: it shows a slide.
-        page.goto(server + "/kiosk/hq-lobby-east")
-        page.wait_for_function("document.documentElement.dataset.currentSlide !== ''", timeout=10000)
+    context = browser.new_context()
+    context.add_init_script(
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    for path in pages:
+        page.goto(server + path)
+        if path.startswith("/kiosk"):
+            page.wait_for_timeout(1500)  # its event stream never lets the network idle
+        else:
+            page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__violations") == [], path
+        assert page.evaluate("document.styleSheets.length") >= 1, path  # the styles did load
+    assert not [m for m in console if "Content Security Policy" in m], console
+    # The kiosk page ran its script under the policy: it shows a slide.
+    page.goto(server + "/kiosk/hq-lobby-east")
+    page.wait_for_function("document.documentElement.dataset.currentSlide !== ''", timeout=10000)
+    context.close()
 
 
 @pytest.mark.parametrize(
