@@ -53,7 +53,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         campaign = load_current(ROOT / "data")
-        render_set(campaign, ROOT / "data", tmp / "posters", BASE)
+        render_set(campaign, tmp / "posters", BASE)
 
         def app() -> object:
             return create_app({"DATA_DIR": ROOT / "data", "POSTER_DIR": str(tmp / "posters"),

@@ -246,7 +246,7 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory() as folder:
         campaign = load_current(ROOT / "data")
-        render_set(campaign, ROOT / "data", Path(folder) / "posters", "http://127.0.0.1/",
+        render_set(campaign, Path(folder) / "posters", "http://127.0.0.1/",
                    only=lambda j: j.format == "kiosk-portrait" and j.script == "hant")  # fmt: skip
         port = free_port()
         # The production command, as docs/deploy.md gives it, with 2 workers of 400 threads each.

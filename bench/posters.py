@@ -63,7 +63,7 @@ def main() -> int:
 
     campaign = load_current(ROOT / "data")
     design = next(d for d in posters.designs(campaign) if d.id == "slogan-07")
-    posters.render(campaign, design, posters.FORMATS[0], "hant", BASE)  # load fonts and the segmenter once
+    posters.render(design, posters.FORMATS[0], "hant", BASE)  # load fonts and the segmenter once
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "magick.png"
@@ -79,8 +79,8 @@ def main() -> int:
         )
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for fmt in posters.FORMATS:
-            rendered = posters.render(campaign, design, fmt, "hant", BASE)
-            draw = median_time(args.runs, lambda fmt=fmt: posters.render(campaign, design, fmt, "hant", BASE))
+            rendered = posters.render(design, fmt, "hant", BASE)
+            draw = median_time(args.runs, lambda fmt=fmt: posters.render(design, fmt, "hant", BASE))
 
             def encode(fmt: posters.Format = fmt, image: object = rendered.image) -> None:
                 png = posters.encode_png(image, fmt)  # type: ignore[arg-type]
@@ -105,10 +105,10 @@ def main() -> int:
 
         cold_dir = Path(folder) / "set"
         started = time.perf_counter()
-        cold = render_set(campaign, ROOT / "data", cold_dir, BASE)
+        cold = render_set(campaign, cold_dir, BASE)
         cold_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        warm = render_set(campaign, ROOT / "data", cold_dir, BASE)
+        warm = render_set(campaign, cold_dir, BASE)
         warm_seconds = time.perf_counter() - started
     print()
     print("| whole set | posters | seconds | ratio to cold |")

@@ -413,7 +413,7 @@ def _overhang(drawn: _Drawn, size: tuple[int, int]) -> tuple[int, int]:
 _REFITS = 8
 
 
-def render(campaign: Campaign, design: Design, fmt: Format, script: Script, base_url: str) -> Rendered:
+def render(design: Design, fmt: Format, script: Script, base_url: str) -> Rendered:
     """Draw a design in a format and script. Raises ``typeset.TypesetError`` (missing glyph, text
     that cannot fit) before anything is drawn."""
     layout = LAYOUTS[fmt.shape]

@@ -14,6 +14,28 @@ from generators.loader import load_current
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
+def _configured(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """An app with its configuration read and nothing else done: the defaults, then the instance
+    folder's ``config.py`` and ``QUALITY_MONTH_*`` variables (not under ``TESTING``), then
+    ``test_config``."""
+    instance = os.environ.get("QUALITY_MONTH_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance)
+    app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False)
+    if test_config is None or not test_config.get("TESTING"):
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("QUALITY_MONTH")  # QUALITY_MONTH_DATABASE_URL=… and the like
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    return app
+
+
+def configured_data_dir() -> Path:
+    """The data folder the configuration names (``DATA_DIR`` in ``instance/config.py`` or
+    ``QUALITY_MONTH_DATA_DIR``), else the repository's ``data/``: where every command looks when it is
+    not given ``--data``, so that the web workers, the scheduler and the command line agree."""
+    return Path(_configured().config["DATA_DIR"])
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. The data is loaded and checked here: a broken data folder stops start-up.
 
@@ -27,14 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     the pages in a frame (default ``'none'``). The instance folder is the repository's ``instance/``, or
     the folder that the environment's ``QUALITY_MONTH_INSTANCE_PATH`` names.
     """
-    instance = os.environ.get("QUALITY_MONTH_INSTANCE_PATH") or None
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance)
-    app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False)
-    if test_config is None or not test_config.get("TESTING"):
-        app.config.from_pyfile("config.py", silent=True)
-        app.config.from_prefixed_env("QUALITY_MONTH")  # QUALITY_MONTH_DATABASE_URL=… and the like
-    if test_config is not None:
-        app.config.from_mapping(test_config)
+    app = _configured(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from generators.model import Campaign
     from generators.poster_set import Result as RenderResult
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_POSTERS = Path(__file__).resolve().parent.parent / "instance" / "posters"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
@@ -31,8 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA, metavar="DIR",
-        help="the data folder (default: the repository's data/)",
+        "--data", type=Path, default=None, metavar="DIR",
+        help="the data folder (default: DATA_DIR of the configuration, QUALITY_MONTH_DATA_DIR or "
+        "instance/config.py, else the repository's data/)",
     )  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -127,13 +127,21 @@ class _ProgressBar:
             print(f"{self.label}: {done}/{total}", file=sys.stderr)
 
 
+def _data(args: argparse.Namespace) -> Path:
+    """The data folder: ``--data`` when given, else the one the configuration names."""
+    from web import configured_data_dir
+
+    found: Path = args.data if args.data is not None else configured_data_dir()
+    return found
+
+
 def _app(args: argparse.Namespace) -> Flask | None:
-    """The app on the given data (with the instance configuration), or ``None`` after printing the
-    data's errors."""
+    """The app on the data of ``--data`` if given, else of its configuration; ``None`` after printing
+    the data's errors."""
     from web import create_app
 
     try:
-        return create_app({"DATA_DIR": args.data})
+        return create_app({"DATA_DIR": args.data} if args.data is not None else None)
     except CampaignError as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
@@ -175,13 +183,13 @@ def _unknown_format(formats: list[str] | None) -> bool:
 
 
 def _render_posters(
-    campaign: Campaign, data: Path, out: Path, base_url: str, formats: list[str] | None, label: str
+    campaign: Campaign, out: Path, base_url: str, formats: list[str] | None, label: str
 ) -> RenderResult:
     """Render the posters (of ``formats`` only, if given) with a progress bar; print each refusal."""
     from generators.poster_set import render_set
 
     only = (lambda job: job.format in formats) if formats else None
-    result = render_set(campaign, data, out, base_url, progress=_ProgressBar(label), only=only)
+    result = render_set(campaign, out, base_url, progress=_ProgressBar(label), only=only)
     for refusal in result.refused:
         print(f"refused {refusal['format']}/{refusal['script']}/{refusal['design']}: {refusal['refused']}",
               file=sys.stderr)  # fmt: skip
@@ -201,13 +209,13 @@ def _render(args: argparse.Namespace) -> int:
         return 2
     base_url = _with_slash(args.base_url)
     try:
-        campaign = load_current(args.data)
+        campaign = load_current(_data(args))
     except CampaignError as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
         return 1
     started = time.perf_counter()
-    result = _render_posters(campaign, args.data, args.out, base_url, args.formats, "render")
+    result = _render_posters(campaign, args.out, base_url, args.formats, "render")
     seconds = time.perf_counter() - started
     print(
         f"{result.rendered} rendered, {result.reused} unchanged, {len(result.refused)} refused "
@@ -241,7 +249,7 @@ def _export(args: argparse.Namespace) -> int:
     today = args.today or dt.datetime.now(campaign.timezone).date()
     started = time.perf_counter()
     poster_dir = Path(app.config["POSTER_DIR"])
-    rendered = _render_posters(campaign, args.data, poster_dir, base_url, args.formats, "posters")
+    rendered = _render_posters(campaign, poster_dir, base_url, args.formats, "posters")
     try:
         report = export_site(app, args.dir, today, progress=_ProgressBar("export"))
     except ExportError as exc:
@@ -270,7 +278,7 @@ def _revise(args: argparse.Namespace) -> int:
 
     now = args.now or dt.datetime.now(dt.UTC)
     try:
-        folders = find_campaigns(args.data)
+        folders = find_campaigns(_data(args))
         campaigns = [(folder, load_campaign(folder, revisions=False)) for folder in folders]
     except CampaignError as exc:
         for error in exc.errors:
@@ -299,8 +307,9 @@ def _check(args: argparse.Namespace) -> int:
     errors: list[str] = []
     summaries = []
     loaded = []
+    data = _data(args)
     try:
-        folders = find_campaigns(args.data)
+        folders = find_campaigns(data)
     except CampaignError as exc:
         folders, errors = [], [str(e) for e in exc.errors]
     for folder in folders:
@@ -315,7 +324,7 @@ def _check(args: argparse.Namespace) -> int:
             f"campaign {campaign.id}: {len(campaign.activities)} activities ({dated} dated), "
             f"{len(campaign.organizers)} organizers, {len(campaign.slogans)} slogans"
         )
-    fleet_file = fleet_path(args.data)
+    fleet_file = fleet_path(data)
     if loaded and not errors and fleet_file.exists():
         current = max(loaded, key=lambda c: c.start)
         try:
@@ -358,7 +367,7 @@ def _fonts(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    for path in build_fonts(args.source, args.data):
+    for path in build_fonts(args.source, _data(args)):
         print(f"wrote {path.name} ({path.stat().st_size / 2**20:.2f} MiB)")
     return 0
 

@@ -32,6 +32,7 @@ from generators.export import (
     split_link,
 )
 from generators.feeds import all_feeds
+from generators.poster_set import files_of, stored
 from generators.posters import FORMATS
 from generators.script import SCRIPTS
 
@@ -80,9 +81,8 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
 
         poster_files: dict[str, Path] = {}
         for entry in entries:
-            names = [entry["file"], entry["thumbnail"], *([entry["pdf"]["file"]] if "pdf" in entry else [])]
-            for name in names:
-                poster_files[file_url(entry, name)] = poster_dir() / name
+            for name in files_of(entry):
+                poster_files[file_url(entry, name)] = poster_dir() / stored(entry, name)
         zips: dict[str, Path] = {}
         for fmt in FORMATS:
             for script in SCRIPTS:

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, abort, current_app, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from generators.poster_set import load_manifest, render_set
+from generators.poster_set import files_of, load_manifest, render_set, stored
 from generators.posters import FORMATS, FORMATS_BY_ID
 from generators.script import LANGUAGE_TAGS, SCRIPTS, Script
 from web.api import campaign, json_response
@@ -146,11 +146,11 @@ def gallery() -> str:
 def file(digest: str, name: str) -> BaseResponse:
     """A file of the manifest under its content hash: cached for a year, since the URL changes with it."""
     for entry in manifest().get("posters", []):
-        files = {entry["file"], entry["thumbnail"]} | ({entry["pdf"]["file"]} if "pdf" in entry else set())
-        if name in files:
+        if name in files_of(entry):
             if entry["sha256"][:16] != digest:
                 abort(404, f"{name} has changed: /posters.json has its current address")
-            response = send_file(poster_dir() / name, max_age=_YEAR, etag=True, conditional=True)
+            path = poster_dir() / stored(entry, name)
+            response = send_file(path, max_age=_YEAR, etag=True, conditional=True)
             response.cache_control.immutable = True
             response.cache_control.public = True
             if request.args.get("download"):
@@ -174,7 +174,7 @@ def zip_file(format: str, script: str) -> Path | None:
             for entry in chosen:
                 for name in [entry["file"], *([entry["pdf"]["file"]] if "pdf" in entry else [])]:
                     info = zipfile.ZipInfo(name.rsplit("/", 1)[-1], date_time=(2022, 1, 1, 0, 0, 0))
-                    bundle.writestr(info, (poster_dir() / name).read_bytes())
+                    bundle.writestr(info, (poster_dir() / stored(entry, name)).read_bytes())
         tmp.replace(target)
     return target
 
@@ -221,7 +221,7 @@ def start_background_render(app: Flask) -> threading.Thread:
 
     def run() -> None:
         try:
-            render_set(loaded, Path(app.config["DATA_DIR"]), Path(app.config["POSTER_DIR"]), base_url,
+            render_set(loaded, Path(app.config["POSTER_DIR"]), base_url,
                        progress=progress)  # fmt: skip
         except Exception as exc:  # reported on /posters.json and the gallery, logged, never fatal
             state["error"] = str(exc)

@@ -33,9 +33,9 @@ _SCHEDULER: dict[str, subprocess.Popen[bytes]] = {}
 
 
 def scheduler_command() -> list[str]:
-    command = [sys.executable, "-m", "web.cli", "scheduler"]
-    data = os.environ.get("QUALITY_MONTH_DATA_DIR")
-    return [*command, "--data", data] if data else command
+    """The scheduler's command: no ``--data``, so that it reads the data folder from the same
+    configuration as the workers (``QUALITY_MONTH_DATA_DIR`` or ``instance/config.py``)."""
+    return [sys.executable, "-m", "web.cli", "scheduler"]
 
 
 def on_starting(server: Any) -> None:

@@ -1,11 +1,14 @@
 """The scheduler: APScheduler 3 in exactly one process, with a persistent job store.
 
-Jobs have fixed ids and ``replace_existing``, so a restart neither loses nor doubles them; they coalesce
-missed runs into one and never run twice at once. A run missed while the server was down is still
-made up within an hour (``misfire_grace_time``), which covers a restart at midnight. Jobs:
+Jobs have fixed ids, so a restart neither loses nor doubles them: a job whose trigger and arguments
+are unchanged keeps the next run the store has for it (re-adding it would reset that and skip a run
+missed while the process was down); they coalesce missed runs into one and never run twice at once. A
+run missed while the server was down is made up on start within an hour (``misfire_grace_time``),
+which covers a restart at midnight. Jobs:
 
-- ``nightly-render`` at 00:00 in the campaign's zone: render the day's and the next day's posters (the
-  programmes of the coming days follow from the data and the clock, so publishing them is the posters);
+- ``nightly-render`` at 00:00 in the campaign's zone: bring the whole poster set up to date (a render of
+  a cached set re-draws only what changed; the programmes of the coming days follow from the data and
+  the clock, so publishing them is the posters);
 - ``daypart-HHMM-days`` at each day-part boundary of the fleet: note the switch of programmes for the
   dashboard (screens switch by themselves, from the timeline they hold);
 - ``mark-offline`` every minute: record since when a silent screen has been offline.
@@ -18,20 +21,29 @@ Several web workers must still give one scheduler: the process that takes an exc
 ``scheduler.lock`` in the instance folder runs it; the others do not (APScheduler's FAQ explains why
 two schedulers must never share a job store). On PostgreSQL it also takes an advisory lock in the
 database, held by a connection of its own for the process's life, so that machines sharing the database
-run one scheduler between them, whichever starts it.
+run one scheduler between them, whichever starts it. The lock lives on that connection: if the
+database restarts or drops it, another machine may take it, so it is checked every 30 s (and the
+connection has TCP keepalives); a scheduler that has lost it pauses until it holds it again.
+
+The jobs read the clock through ``now()`` (``CLOCK``), which a rehearsal of the campaign replaces.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import logging
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+import sqlalchemy as sa
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -44,6 +56,20 @@ _LOCK: IO[str] | None = None
 #: The key of the scheduler's advisory lock on PostgreSQL (any fixed 64-bit number will do).
 ADVISORY_KEY = 0x51_4D_53_43_48_45_44  # "QMSCHED"
 _DATABASE_LOCKS: dict[str, Any] = {}
+#: How often a scheduler makes sure that it still holds the database's lock.
+LOCK_CHECK_SECONDS = 30.0
+
+
+def _wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+#: The clock the jobs read: the wall clock, or a rehearsal's simulated one.
+CLOCK: list[Callable[[], dt.datetime]] = [_wall_clock]
+
+
+def now() -> dt.datetime:
+    return CLOCK[0]()
 
 
 def take_lock(instance: Path) -> bool:
@@ -72,39 +98,103 @@ def take_database_lock(url: str) -> bool:
     file that one machine's processes share and the file lock covers."""
     if url in _DATABASE_LOCKS:
         return True
-    engine = engine_for(url)
-    if engine.dialect.name != "postgresql":
+    if sa.make_url(url).get_backend_name() != "postgresql":
         return True
-    connection = engine.connect()
-    taken = bool(connection.exec_driver_sql(f"select pg_try_advisory_lock({ADVISORY_KEY})").scalar())
-    connection.commit()
+    # A connection of its own, with TCP keepalives, so that a dead database is noticed.
+    engine = sa.create_engine(
+        url, poolclass=sa.pool.NullPool,
+        connect_args={"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+                      "keepalives_count": 3},
+    )  # fmt: skip
+    try:
+        connection = engine.connect()
+        taken = bool(connection.exec_driver_sql(f"select pg_try_advisory_lock({ADVISORY_KEY})").scalar())
+        connection.commit()
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("cannot take the scheduler's lock in the database: %s", exc)
+        engine.dispose()
+        return False
     if not taken:
         connection.close()
+        engine.dispose()
         return False
-    _DATABASE_LOCKS[url] = connection
+    _DATABASE_LOCKS[url] = (engine, connection)
     return True
 
 
+def holds_database_lock(url: str) -> bool:
+    """Whether this process still holds the scheduler's lock in the database (always on SQLite). A lock
+    whose connection has gone (the database restarted, an administrator ended it) is released here."""
+    if sa.make_url(url).get_backend_name() != "postgresql":
+        return True
+    held = _DATABASE_LOCKS.get(url)
+    if held is None:
+        return False
+    engine, connection = held
+    high, low = ADVISORY_KEY >> 32, ADVISORY_KEY & 0xFFFFFFFF
+    try:
+        found = connection.exec_driver_sql(
+            "select exists(select 1 from pg_locks where locktype = 'advisory' and granted"
+            f" and pid = pg_backend_pid() and classid = {high} and objid = {low} and objsubid = 1)"
+        ).scalar()
+        connection.commit()
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("the database's connection of the scheduler's lock is gone: %s", exc)
+        found = False
+    if not found:
+        _DATABASE_LOCKS.pop(url, None)
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            connection.close()
+        engine.dispose()
+    return bool(found)
+
+
+def keep_lock(scheduler: BaseScheduler, url: str) -> bool:
+    """Check the database's lock once: pause the scheduler if it was lost (another machine may run the
+    jobs now), resume it when it is taken again. ``True`` while it is held."""
+    if holds_database_lock(url) or take_database_lock(url):
+        if scheduler.state == STATE_PAUSED:
+            log.warning("the scheduler's lock in the database is held again: scheduling resumes")
+            scheduler.resume()
+        return True
+    if scheduler.state == STATE_RUNNING:
+        log.error("the scheduler's lock in the database was lost: scheduling paused until it is held again")
+        scheduler.pause()
+    return False
+
+
+def watch_lock(scheduler: BaseScheduler, url: str, stop: threading.Event) -> threading.Thread:
+    """Check the database's lock every ``LOCK_CHECK_SECONDS`` until ``stop`` is set."""
+
+    def run() -> None:
+        while not stop.wait(LOCK_CHECK_SECONDS):
+            keep_lock(scheduler, url)
+
+    thread = threading.Thread(target=run, name="scheduler-lock", daemon=True)
+    thread.start()
+    return thread
+
+
 def release_database_lock(url: str) -> None:
-    connection = _DATABASE_LOCKS.pop(url, None)
-    if connection is not None:
-        connection.exec_driver_sql(f"select pg_advisory_unlock({ADVISORY_KEY})")
-        connection.close()
+    held = _DATABASE_LOCKS.pop(url, None)
+    if held is not None:
+        engine, connection = held
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            connection.exec_driver_sql(f"select pg_advisory_unlock({ADVISORY_KEY})")
+            connection.close()
+        engine.dispose()
 
 
 # --- the jobs: module-level functions with plain arguments, so the job store can keep them -----------
 
 
 def nightly_render(data_dir: str, poster_dir: str, base_url: str) -> int:
-    """Render the posters of today and tomorrow (in the campaign's zone); the number rendered."""
+    """Bring the whole poster set up to date (only what changed is drawn); the number rendered."""
     from generators.loader import load_current
     from generators.poster_set import render_set
 
     campaign = load_current(Path(data_dir))
-    today = dt.datetime.now(campaign.timezone).date()
-    wanted = {f"today-{today + dt.timedelta(days=n)}" for n in (0, 1)}
-    only = lambda job: job.design in wanted or not job.design.startswith("today-")  # noqa: E731
-    result = render_set(campaign, Path(data_dir), Path(poster_dir), base_url, only=only)
+    result = render_set(campaign, Path(poster_dir), base_url)
     log.info("nightly render: %d rendered, %d unchanged", result.rendered, result.reused)
     return result.rendered
 
@@ -112,14 +202,15 @@ def nightly_render(data_dir: str, poster_dir: str, base_url: str) -> int:
 def note_daypart(database_url: str, label: str) -> None:
     """Record that a day-part boundary passed (the dashboard shows the last switch)."""
     engine = engine_for(database_url)
-    values = {"name": "daypart", "at": dt.datetime.now(dt.UTC).timestamp(), "detail": label}
+    values = {"name": "daypart", "at": now().timestamp(), "detail": label}
     with engine.begin() as connection:
         connection.execute(upsert(engine, fleet_event, values, copy=("at", "detail")))
 
 
-def mark_offline(database_url: str, now: float | None = None) -> list[str]:
-    """Record since when each silent screen has been offline; the screens newly marked."""
-    moment = dt.datetime.now(dt.UTC).timestamp() if now is None else now
+def mark_offline(database_url: str, at: float | None = None) -> list[str]:
+    """Record since when each silent screen has been offline (at ``at``, a timestamp, default now); the
+    screens newly marked."""
+    moment = now().timestamp() if at is None else at
     cutoff = moment - OFFLINE_AFTER_SECONDS
     c = screen_state.c
     with engine_for(database_url).begin() as connection:
@@ -145,38 +236,77 @@ def build(
     poster_dir: Path,
     base_url: str,
     daypart_times: set[tuple[str, str]],
-) -> BackgroundScheduler:
-    """A scheduler on a persistent job store with every job registered (ids fixed, replaced on restart)."""
+    scheduler_class: type[BaseScheduler] = BackgroundScheduler,
+    executors: dict[str, Any] | None = None,
+) -> BaseScheduler:
+    """A scheduler on a persistent job store with every job registered, started paused (ids fixed; a
+    job whose trigger and arguments are unchanged keeps its stored next run). ``scheduler_class`` and
+    ``executors`` are for a rehearsal that steps the real jobs through a simulated month."""
     store = SQLAlchemyJobStore(engine=engine_for(database_url), tablename="apscheduler_jobs")
-    scheduler = BackgroundScheduler(
+    scheduler = scheduler_class(
         jobstores={"default": store},
+        executors=executors or {},
         timezone=timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
     scheduler.start(paused=True)
-    scheduler.add_job(
-        nightly_render, CronTrigger(hour=0, minute=0, timezone=timezone), id="nightly-render",
-        name="render today's and tomorrow's posters", replace_existing=True,
-        kwargs={"data_dir": str(data_dir), "poster_dir": str(poster_dir), "base_url": base_url},
+    _ensure(
+        scheduler, nightly_render, CronTrigger(hour=0, minute=0, timezone=timezone), "nightly-render",
+        "bring the poster set up to date",
+        {"data_dir": str(data_dir), "poster_dir": str(poster_dir), "base_url": base_url},
     )  # fmt: skip
-    scheduler.add_job(
-        mark_offline, IntervalTrigger(minutes=1, timezone=timezone), id="mark-offline",
-        name="mark silent screens offline", replace_existing=True, kwargs={"database_url": database_url},
+    _ensure(
+        scheduler, mark_offline, IntervalTrigger(minutes=1, timezone=timezone), "mark-offline",
+        "mark silent screens offline", {"database_url": database_url},
     )  # fmt: skip
     wanted = set()
     for clock, days in sorted(daypart_times):
         hour, minute = (int(x) for x in clock.split(":"))
         job_id = f"daypart-{hour:02d}{minute:02d}-{days}"
         wanted.add(job_id)
-        scheduler.add_job(
-            note_daypart, CronTrigger(hour=hour % 24, minute=minute, day_of_week=days, timezone=timezone),
-            id=job_id, name=f"day-part boundary {clock} ({days})", replace_existing=True,
-            kwargs={"database_url": database_url, "label": f"{clock} {days}"},
+        _ensure(
+            scheduler, note_daypart,
+            CronTrigger(hour=hour % 24, minute=minute, day_of_week=days, timezone=timezone),
+            job_id, f"day-part boundary {clock} ({days})",
+            {"database_url": database_url, "label": f"{clock} {days}"},
         )  # fmt: skip
     for job in scheduler.get_jobs():
         if job.id.startswith("daypart-") and job.id not in wanted:
             job.remove()  # a day part that the data no longer has
     return scheduler
+
+
+def _same_trigger(old: Any, new: Any) -> bool:
+    if type(old) is not type(new) or str(old.timezone) != str(new.timezone):
+        return False
+    if isinstance(new, IntervalTrigger):
+        return bool(old.interval == new.interval)  # its start moves with each construction
+    return repr(old) == repr(new)
+
+
+def _ensure(
+    scheduler: BaseScheduler, func: Callable[..., Any], trigger: Any, job_id: str, name: str,
+    kwargs: dict[str, Any],
+) -> None:  # fmt: skip
+    """Add a job, or replace it keeping the next run the store has for it when nothing that decides its
+    runs changed: a run that came due while no scheduler ran is then still made up (within the grace
+    time), where a plain ``replace_existing`` would push it to the trigger's next time."""
+    try:
+        old = scheduler.get_job(job_id)
+    except Exception:  # a job the store cannot restore (its function gone): replaced as new
+        log.warning("job %s in the store cannot be read: replaced", job_id)
+        scheduler.remove_job(job_id)
+        old = None
+    keep = {}
+    if (
+        old is not None
+        and old.next_run_time is not None
+        and old.func is func
+        and old.kwargs == kwargs
+        and _same_trigger(old.trigger, trigger)
+    ):
+        keep = {"next_run_time": old.next_run_time}
+    scheduler.add_job(func, trigger, id=job_id, name=name, replace_existing=True, kwargs=kwargs, **keep)
 
 
 def daypart_times(fleet: Any) -> set[tuple[str, str]]:
@@ -196,8 +326,9 @@ def daypart_times(fleet: Any) -> set[tuple[str, str]]:
     return found
 
 
-def start_for(app: Any) -> BackgroundScheduler | None:
-    """Start the scheduler for an app if this process wins the lock; ``None`` if another process runs it."""
+def start_for(app: Any) -> BaseScheduler | None:
+    """Start the scheduler for an app if this process wins the lock; ``None`` if another process runs it.
+    On PostgreSQL a thread checks the database's lock every ``LOCK_CHECK_SECONDS``."""
     instance = Path(app.instance_path)
     if not take_lock(instance):
         log.info("another process runs the scheduler")
@@ -215,4 +346,8 @@ def start_for(app: Any) -> BackgroundScheduler | None:
     )  # fmt: skip
     scheduler.resume()
     app.extensions["scheduler"] = scheduler
+    if sa.make_url(app.config["DATABASE_URL"]).get_backend_name() == "postgresql":
+        stop = threading.Event()
+        watch_lock(scheduler, app.config["DATABASE_URL"], stop)
+        app.extensions["scheduler_lock_watch"] = stop
     return scheduler

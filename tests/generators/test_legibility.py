@@ -52,7 +52,7 @@ def test_every_slogan_reads_back(real: Campaign, format_id: str) -> None:
     assert len(slogans) == 15
     cases = [(d, script) for d in slogans for script in ("hant", "hans")]
     with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(2) as pool:
-        rendered = [render(real, d, fmt, script, "https://qm.example/") for d, script in cases]  # type: ignore[arg-type]
+        rendered = [render(d, fmt, script, "https://qm.example/") for d, script in cases]  # type: ignore[arg-type]
         read = list(pool.map(lambda r, c: read_headline(r, LANGUAGES[c[1]], Path(folder)), rendered, cases))
     wrong = [
         (d.id, script, got)

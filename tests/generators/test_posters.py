@@ -40,7 +40,7 @@ def test_every_text_lies_inside_the_safe_area(real: Campaign, fmt: posters.Forma
     found = designs(real)
     left, top, right, bottom = fmt.safe
     for design_id in ("theme", "slogan-01", "slogan-07", "today-2022-09-01", "activity-launch-ceremony"):
-        rendered = render(real, found[design_id], fmt, "hant", BASE)
+        rendered = render(found[design_id], fmt, "hant", BASE)
         assert rendered.image.size == (fmt.width, fmt.height)
         assert rendered.placed, design_id
         for placed in rendered.placed:
@@ -58,7 +58,7 @@ def test_every_text_lies_inside_the_safe_area(real: Campaign, fmt: posters.Forma
 
 def test_vertical_banner_columns_read_right_to_left(real: Campaign) -> None:
     fmt = FORMATS_BY_ID["banner-v"]
-    rendered = render(real, designs(real)["slogan-07"], fmt, "hant", BASE)
+    rendered = render(designs(real)["slogan-07"], fmt, "hant", BASE)
     (headline,) = [p for p in rendered.placed if p.role == "headline"]
     assert headline.setting is not None and headline.setting.lines == (
         "提升產品、工程和服務質量",
@@ -79,7 +79,7 @@ def test_traditional_and_simplified_glyph_shapes(real: Campaign) -> None:
 
     def draw(text: str, script: str) -> Image.Image:
         design = Design("probe", {"headline": text})
-        return render(real, design, fmt, script, BASE).image.convert("RGB")  # type: ignore[arg-type]
+        return render(design, fmt, script, BASE).image.convert("RGB")  # type: ignore[arg-type]
 
     # 新 and 入 are the same code points in both scripts, drawn with other shapes by the TC and SC faces.
     assert ImageChops.difference(draw("新入", "hant"), draw("新入", "hans")).getbbox() is not None
@@ -89,16 +89,16 @@ def test_traditional_and_simplified_glyph_shapes(real: Campaign) -> None:
 def test_missing_glyph_and_overlong_text_are_refused(real: Campaign) -> None:
     fmt = FORMATS_BY_ID["kiosk-portrait"]
     with pytest.raises(MissingGlyph, match="😀"):
-        render(real, Design("x", {"headline": "質量😀"}), fmt, "hant", BASE)
+        render(Design("x", {"headline": "質量😀"}), fmt, "hant", BASE)
     with pytest.raises(CannotFit):
-        render(real, Design("x", {"headline": "質量月" * 200}), fmt, "hant", BASE)
+        render(Design("x", {"headline": "質量月" * 200}), fmt, "hant", BASE)
 
 
 def test_identical_inputs_give_identical_bytes(real: Campaign) -> None:
     fmt = FORMATS_BY_ID["a4"]
     design = designs(real)["slogan-03"]
-    first = posters.encode_png(render(real, design, fmt, "hans", BASE).image, fmt)
-    second = posters.encode_png(render(real, design, fmt, "hans", BASE).image, fmt)
+    first = posters.encode_png(render(design, fmt, "hans", BASE).image, fmt)
+    second = posters.encode_png(render(design, fmt, "hans", BASE).image, fmt)
     assert hashlib.sha256(first).digest() == hashlib.sha256(second).digest()
     assert posters.encode_pdf(first, fmt) == posters.encode_pdf(second, fmt)
     assert b"tIME" not in first and b"CreationDate" not in posters.encode_pdf(first, fmt)
@@ -107,7 +107,7 @@ def test_identical_inputs_give_identical_bytes(real: Campaign) -> None:
 @pytest.mark.parametrize("format_id", ["a4", "a3"])
 def test_print_formats_are_300_dpi_with_bleed(real: Campaign, format_id: str) -> None:
     fmt = FORMATS_BY_ID[format_id]
-    png = posters.encode_png(render(real, designs(real)["theme"], fmt, "hant", BASE).image, fmt)
+    png = posters.encode_png(render(designs(real)["theme"], fmt, "hant", BASE).image, fmt)
     image = Image.open(io.BytesIO(png))
     assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
     trim_mm = {"a4": (210, 297), "a3": (297, 420)}[format_id]
@@ -128,7 +128,7 @@ def test_golden_images(
     """Compared with a tolerance: a FreeType or Pillow upgrade may move anti-aliasing a little, not text.
     Regenerate with: pytest --regenerate-golden."""
     fmt = FORMATS_BY_ID[format_id]
-    image = render(real, designs(real)[design_id], fmt, script, BASE).image  # type: ignore[arg-type]
+    image = render(designs(real)[design_id], fmt, script, BASE).image  # type: ignore[arg-type]
     path = GOLDEN / f"{design_id}.{format_id}.{script}.png"
     if request.config.getoption("--regenerate-golden"):
         image.save(path)

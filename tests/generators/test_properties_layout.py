@@ -223,7 +223,7 @@ def test_a_poster_of_random_text_is_drawn_inside_its_boxes_or_refused(
         ]
 
     try:
-        rendered = render(_tiny(), design, fmt, script, BASE)  # type: ignore[arg-type]
+        rendered = render(design, fmt, script, BASE)
     except TypesetError as exc:
         event(type(exc).__name__)
         message = str(exc)

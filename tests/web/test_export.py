@@ -48,7 +48,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("export")
     campaign = load_current(DATA)
     wanted = {"theme", *(s.design for s in campaign.slogans), "today-2022-09-20"}
-    render_set(campaign, DATA, tmp / "posters", "http://127.0.0.1/", workers=2,
+    render_set(campaign, tmp / "posters", "http://127.0.0.1/", workers=2,
                only=lambda j: j.format == "kiosk-portrait" and j.design in wanted)  # fmt: skip
     root = tmp / "www"
     out = root / BASE

@@ -38,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     campaign = load_current(DATA)
     wanted = {"theme", *(s.design for s in campaign.slogans), "today-2022-09-20", "today-2022-09-21",
               "activity-casc-921-quality-day-video-conference", "activity-organic-product-certification-week"}  # fmt: skip
-    render_set(campaign, DATA, folder / "posters", "http://127.0.0.1/", workers=2,
+    render_set(campaign, folder / "posters", "http://127.0.0.1/", workers=2,
                only=lambda j: j.format == "kiosk-portrait" and j.script == "hant" and j.design in wanted)  # fmt: skip
     app = create_app({
         "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(folder / "posters"),

@@ -30,7 +30,7 @@ def gallery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     shutil.copytree(TINY, data)
     out = folder / "posters"
     only = lambda job: job.format in ("kiosk-portrait", "a4") and job.design in ("theme", "slogan-01")  # noqa: E731
-    render_set(load_campaign(data), data, out, "http://localhost/", workers=2, only=only)
+    render_set(load_campaign(data), out, "http://localhost/", workers=2, only=only)
     app = create_app({"TESTING": True, "DATA_DIR": data, "POSTER_DIR": str(out)})
     yield app.test_client()
 

@@ -32,7 +32,7 @@ TOKEN = "fuzz-admin-token"
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     folder = tmp_path_factory.mktemp("security")
     campaign = load_current(DATA)
-    render_set(campaign, DATA, folder / "posters", "http://127.0.0.1/", workers=2,
+    render_set(campaign, folder / "posters", "http://127.0.0.1/", workers=2,
                only=lambda j: j.format == "kiosk-portrait" and j.design in {"theme", "slogan-01"})  # fmt: skip
     return create_app({
         "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(folder / "posters"), "ADMIN_TOKEN": TOKEN,
