@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from playwright.sync_api import Browser
+from playwright.sync_api import expect, Browser
 from werkzeug.routing import Rule
 
 from generators.loader import load_current
@@ -230,7 +230,8 @@ def test_pages_satisfy_their_content_security_policy(server: str, browser: Brows
     for path in pages:
         page.goto(server + path)
         if path.startswith("/kiosk"):
-            page.wait_for_timeout(1500)  # its event stream never lets the network idle
+            # Its event stream never lets the network idle: the page says when the stream is open.
+            expect(page.locator("html")).to_have_attribute("data-live", "open", timeout=10000)
         else:
             page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__violations") == [], path
@@ -238,7 +239,7 @@ def test_pages_satisfy_their_content_security_policy(server: str, browser: Brows
     assert not [m for m in console if "Content Security Policy" in m], console
     # The kiosk page ran its script under the policy: it shows a slide.
     page.goto(server + "/kiosk/hq-lobby-east")
-    page.wait_for_function("document.documentElement.dataset.currentSlide !== ''", timeout=10000)
+    expect(page.locator("html")).not_to_have_attribute("data-current-slide", "", timeout=10000)
     context.close()
 
 

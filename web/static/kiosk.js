@@ -41,31 +41,44 @@
     return null;
   }
 
-  async function paint(layer, slide) {
-    const image = layer.querySelector("img");
+  // Decode a slide's poster off screen; the URL, or null for a slide shown as text (no poster, or one
+  // that cannot be had now).
+  async function decoded(slide) {
     const url = imageUrl(slide);
-    if (!url) {
-      image.removeAttribute("src");
-      layer.dataset.fallback = slide.id;
-      return;
-    }
-    delete layer.dataset.fallback;
-    if (image.src !== url) image.src = url;
+    if (!url) return null;
+    const image = new Image();
+    image.src = url;
     try {
-      await image.decode(); // decoded before it is shown: never a blank or half-drawn frame
+      await image.decode();
+      return url;
     } catch (error) {
-      layer.dataset.fallback = slide.id;
+      return null;
     }
   }
 
   async function show(slide) {
+    const url = await decoded(slide); // decoded before it is shown: never a blank or half-drawn frame
+    // The back layer is chosen only now, after the decode: ticks never overlap, so it is the hidden one.
     const back = layers[1 - front];
-    await paint(back, slide);
+    const image = back.querySelector("img");
+    if (url) {
+      delete back.dataset.fallback;
+      if (image.src !== url) image.src = url;
+      try {
+        await image.decode(); // already decoded above: this only waits for the layer's own copy
+      } catch (error) {
+        back.dataset.fallback = slide.id;
+      }
+    } else {
+      image.removeAttribute("src");
+      back.dataset.fallback = slide.id;
+    }
     back.classList.add("front");
     layers[front].classList.remove("front");
     front = 1 - front;
     shown = slide.id;
     root.dataset.currentSlide = slide.id;
+    root.dispatchEvent(new CustomEvent("kiosk:slide", { detail: { slide: slide.id } }));
   }
 
   function warm(slide) {
@@ -77,8 +90,30 @@
     }
   }
 
-  async function tick() {
+  // One tick at a time: its timer, a new programme and a tab waking up may all ask for one while a
+  // decode is under way; a tick asked for meanwhile runs once more when this one ends. One timer.
+  let ticking = false;
+  let again = false;
+
+  function tick() {
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
     clearTimeout(timer);
+    step()
+      .catch(() => {})
+      .finally(() => {
+        ticking = false;
+        if (again) {
+          again = false;
+          tick();
+        }
+      });
+  }
+
+  async function step() {
     let current = slideAt(serverNow());
     // Decoding takes time (and a sleeping tab or a clock jump may skip slides): show what is due now,
     // until what is shown is what the clock says.
@@ -90,6 +125,7 @@
     const next = current ? current.ends : now + 1000;
     const coming = slideAt(next + 1);
     if (coming) warm(coming.slide);
+    clearTimeout(timer);
     timer = setTimeout(tick, Math.max(20, next - serverNow()));
   }
 
@@ -126,17 +162,32 @@
     }
   }
 
+  // The service worker keeps what this programme needs and drops what no programme needs any more; it
+  // answers with the version it kept, which the page shows as data-cached.
   function precache() {
     const images = Object.values(programme.images).map((path) => new URL(path, programmeUrl).href);
     const urls = [window.location.href.split("#")[0], scriptUrl, document.querySelector("link[rel=stylesheet]").href, programmeUrl, ...images];
     if (navigator.serviceWorker) {
-      navigator.serviceWorker.ready.then((registration) => registration.active.postMessage({ precache: urls }));
+      const version = programme.version;
+      navigator.serviceWorker.ready.then((registration) => {
+        const reply = new MessageChannel();
+        reply.port1.onmessage = (event) => {
+          if (event.data && event.data.cached) root.dataset.cached = event.data.cached;
+        };
+        registration.active.postMessage({ precache: urls, screen: screenId, version }, [reply.port2]);
+      });
     }
   }
 
   function listen() {
     if (!window.EventSource) return;
     const events = new EventSource(address("events"));
+    events.addEventListener("open", () => {
+      root.dataset.live = "open";
+    });
+    events.addEventListener("error", () => {
+      root.dataset.live = "closed";
+    });
     events.addEventListener("version", (event) => {
       if (!programme || event.data !== programme.version) loadProgramme();
     });
@@ -160,6 +211,7 @@
         body: JSON.stringify({ showing: shown || "none", version: programme ? programme.version : "none" }),
       });
       beatFailures = response.ok ? 0 : beatFailures + 1;
+      root.dispatchEvent(new CustomEvent("kiosk:heartbeat", { detail: { ok: response.ok } }));
     } catch (error) {
       beatFailures += 1;
     }
