@@ -88,7 +88,9 @@ def open_kiosk(
     page.clock.pause_at(base)
     page.goto(f"{server}/kiosk/{SCREEN}")
     # (the attribute is missing until the programme is in: waiting for "not empty" would not wait)
-    expect(page.locator("html")).to_have_attribute("data-version", re.compile("^[0-9a-f]{16}$"), timeout=10000)
+    expect(page.locator("html")).to_have_attribute(
+        "data-version", re.compile("^[0-9a-f]{16}$"), timeout=10000
+    )
     return context, page
 
 
@@ -229,7 +231,9 @@ def test_heartbeats_reach_the_dashboard(browser: Browser, server: str, tmp_path:
     context.close()
 
 
-def test_a_tick_during_a_slow_decode_never_leaves_the_screen_blank(browser: Browser, slow_server: str) -> None:
+def test_a_tick_during_a_slow_decode_never_leaves_the_screen_blank(
+    browser: Browser, slow_server: str
+) -> None:
     """Posters answer 1.5 s late and the tab wakes (visibilitychange) while the next one decodes: the
     second tick must not flip the layers a second time, which left both hidden."""
     base = dt.datetime(2022, 9, 20, 11, 0, 1, tzinfo=ZONE)
@@ -251,7 +255,9 @@ def test_a_tick_during_a_slow_decode_never_leaves_the_screen_blank(browser: Brow
         advance_to(page, moment, base)
     page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
     expect(html).to_have_attribute("data-current-slide", want, timeout=20000)
-    fronts = page.evaluate("() => [...document.querySelectorAll('.layer')].map((l) => l.classList.contains('front'))")
+    fronts = page.evaluate(
+        "() => [...document.querySelectorAll('.layer')].map((l) => l.classList.contains('front'))"
+    )
     assert fronts.count(True) == 1, fronts
     assert page.evaluate("() => document.querySelector('.layer.front img').naturalWidth") == 1080
     context.close()

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from playwright.sync_api import expect, Browser
+from playwright.sync_api import Browser, expect
 from werkzeug.routing import Rule
 
 from generators.loader import load_current
