@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.metadata
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
+
 from generators.loader import load_campaign
-from generators.poster_set import Job, jobs, render_set, stored
+from generators.poster_set import STORE, Job, cache_key, intact, jobs, load_manifest, render_set, stored
 from generators.posters import FORMATS
 from generators.script import SCRIPTS
 from tests.conftest import Edit, revised
@@ -74,3 +83,135 @@ def test_a_new_base_url_changes_the_qr_codes(tiny: Path, tmp_path: Path) -> None
     assert [e["sha256"] for e in first.manifest["posters"]] != [
         e["sha256"] for e in second.manifest["posters"]
     ]
+
+
+def test_a_partial_render_keeps_the_rest_of_the_manifest(tiny: Path, tmp_path: Path) -> None:
+    """The nightly render of a part of the set (two days' posters, say) must not drop the others'."""
+    campaign = load_campaign(tiny)
+    kiosk = lambda job: job.format == "kiosk-landscape" and job.script == "hant"  # noqa: E731
+    first = render_set(campaign, tmp_path, BASE, workers=2, only=kiosk)
+    days = {e["design"] for e in first.manifest["posters"] if e["design"].startswith("today-")}
+    assert len(days) == 30
+    again = render_set(campaign, tmp_path, BASE, workers=1, only=lambda job: job.design == "today-2030-09-10")
+    assert {e["design"] for e in again.manifest["posters"] if e["design"].startswith("today-")} == days
+    assert all(entry in again.manifest["posters"] for entry in first.manifest["posters"])
+    assert (again.rendered, again.reused) == (len(FORMATS) * 2 - 1, 1)  # its other formats and scripts, drawn now
+
+
+def test_the_key_follows_the_text_as_drawn_and_the_libraries(
+    monkeypatch: pytest.MonkeyPatch, tiny: Path
+) -> None:
+    from generators import poster_set, posters
+
+    design = next(d for d in posters.designs(load_campaign(tiny)) if d.id == "theme")
+    hant, hans = Job("theme", "a4", "hant"), Job("theme", "a4", "hans")
+    code = poster_set.code_digest()
+    before = (cache_key(design, hant, BASE, code), cache_key(design, hans, BASE, code))
+    # OpenCC's output changes (a new version converts a word otherwise): only the Simplified key moves.
+    monkeypatch.setattr(
+        poster_set, "in_script", lambda text, script: text + "·" if script == "hans" else text
+    )
+    after = (cache_key(design, hant, BASE, code), cache_key(design, hans, BASE, code))
+    assert after[0] == before[0] and after[1] != before[1]
+    # Versions come from the packages' metadata: rjieba has no __version__ but has one there.
+    versions = poster_set.library_versions()
+    assert set(versions) == {"pillow", "rjieba", "opencc", "qrcode"} and all(versions.values())
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9" if name == "rjieba" else real(name))
+    assert poster_set.code_digest() != code
+
+
+def test_a_files_address_always_matches_its_bytes(tiny: Path, tmp_path: Path) -> None:
+    """A re-render (another base URL: every QR code changes) killed half-way leaves every address of the
+    manifest serving the bytes its digest names; the finished one removes the files no one names."""
+    out = tmp_path / "posters"
+    some = lambda job: job.format in ("kiosk-portrait", "a4")  # noqa: E731
+    first = render_set(load_campaign(tiny), out, BASE, workers=2, only=some)
+    old = {stored(e, e["file"]): e["sha256"] for e in first.manifest["posters"]}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "render", "--data", str(tiny), "--out", str(out),
+         "--base-url", "https://elsewhere.example/", "--format", "kiosk-portrait", "--format", "a4"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        # Killed once the new set has begun to arrive (some new content-addressed folders).
+        while len(list((out / STORE).iterdir())) < len({p.split("/")[1] for p in old}) + 5:
+            assert process.poll() is None, "the render ended before it could be interrupted"
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    for path, digest in old.items():
+        assert hashlib.sha256((out / path).read_bytes()).hexdigest() == digest, path
+    assert all(intact(out, e) for e in load_manifest(out)["posters"])
+    second = render_set(load_campaign(tiny), out, "https://elsewhere.example/", workers=2, only=some)
+    assert all(intact(out, e) for e in second.manifest["posters"])
+    named = {e["sha256"][:16] for e in second.manifest["posters"]}
+    assert {folder.name for folder in (out / STORE).iterdir()} == named
+    assert not named & {p.split("/")[1] for p in old}
+
+
+def test_the_cache_compares_digests_not_sizes(tiny: Path, tmp_path: Path) -> None:
+    only = lambda job: job.design == "theme" and job.format == "kiosk-portrait"  # noqa: E731
+    first = render_set(load_campaign(tiny), tmp_path, BASE, workers=1, only=only)
+    entry = first.manifest["posters"][0]
+    path = tmp_path / stored(entry, entry["file"])
+    data = bytearray(path.read_bytes())
+    data[-20] ^= 0xFF  # the same size, other bytes
+    path.write_bytes(bytes(data))
+    again = render_set(load_campaign(tiny), tmp_path, BASE, workers=1, only=only)
+    assert (again.rendered, again.reused) == (1, 1)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(status.parent.name))
+    return found
+
+
+def test_render_workers_die_with_their_parent_and_hold_no_socket(tiny: Path, tmp_path: Path) -> None:
+    # A parent (as `serve` is) holding a listening socket, rendering; killed while its workers draw.
+    code = (
+        "import socket, sys; from pathlib import Path; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen();"
+        "print(s.getsockname()[1], flush=True);"
+        "from generators.loader import load_campaign; from generators.poster_set import render_set;"
+        "render_set(load_campaign(Path(sys.argv[1])), Path(sys.argv[2]), 'http://x/', workers=2)"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, str(tiny), str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        port = int(process.stdout.readline())  # type: ignore[union-attr]
+        while len(workers := _children(process.pid)) < 2 or not (tmp_path / STORE).is_dir():
+            assert process.poll() is None
+            time.sleep(0.02)
+        for worker in workers:
+            for fd in Path(f"/proc/{worker}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    assert not os.readlink(fd).startswith("socket:"), (
+                        f"worker {worker} holds a socket ({port})"
+                    )
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+        process.stdout.close()  # type: ignore[union-attr]
+    # Gone with it: the kernel's parent-death signal ends them at once (the old workers drew on for 25–46 s;
+    # the guard only keeps a failure from hanging the run).
+    guard = time.monotonic() + 20
+    while workers := {w for w in workers if _state(w) not in ("Z", "X")}:
+        assert time.monotonic() < guard, f"workers {workers} outlived their parent"
+        time.sleep(0.05)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"

@@ -106,3 +106,23 @@ def test_export_gives_the_same_bytes_in_another_process(tiny: Path, tmp_path: Pa
         subprocess.run(command, check=True, capture_output=True, env=env, timeout=300)
         trees.append({p.relative_to(site): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()})
     assert len(trees[0]) > 100 and trees[0] == trees[1]
+
+
+def test_the_configured_data_folder_is_used_without_data(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With QUALITY_MONTH_DATA_DIR and no --data, every command (and the app it builds) loads that
+    folder: serve, the scheduler under gunicorn and the workers must agree on one campaign."""
+    from web import production
+    from web.cli import _app, _parser
+
+    monkeypatch.setenv("QUALITY_MONTH_DATA_DIR", str(tiny))
+    assert main(["check"]) == 0
+    assert "campaign 2030:" in capsys.readouterr().out
+    for command in (["serve"], ["scheduler"], ["export", "out"]):
+        app = _app(_parser().parse_args(command))
+        assert app is not None and app.extensions["campaign"].id == "2030", command
+    assert "--data" not in production.scheduler_command()
+    # --data, when given, still wins.
+    app = _app(_parser().parse_args(["serve", "--data", str(DATA)]))
+    assert app is not None and app.extensions["campaign"].id == "2022"
