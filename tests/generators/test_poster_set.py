@@ -95,7 +95,10 @@ def test_a_partial_render_keeps_the_rest_of_the_manifest(tiny: Path, tmp_path: P
     again = render_set(campaign, tmp_path, BASE, workers=1, only=lambda job: job.design == "today-2030-09-10")
     assert {e["design"] for e in again.manifest["posters"] if e["design"].startswith("today-")} == days
     assert all(entry in again.manifest["posters"] for entry in first.manifest["posters"])
-    assert (again.rendered, again.reused) == (len(FORMATS) * 2 - 1, 1)  # its other formats and scripts, drawn now
+    assert (again.rendered, again.reused) == (
+        len(FORMATS) * 2 - 1,
+        1,
+    )  # its other formats and scripts, drawn now
 
 
 def test_the_key_follows_the_text_as_drawn_and_the_libraries(

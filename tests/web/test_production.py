@@ -4,6 +4,7 @@ the server. On PostgreSQL the scheduler's lock holds across machines too (an adv
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import DATA
 from web.scheduler import release_database_lock, take_database_lock
@@ -140,3 +142,49 @@ def test_the_database_lock_is_one_holder_across_processes(database_url: str) -> 
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert again.stdout.strip() == "True", again.stderr
+
+
+def test_a_scheduler_that_loses_the_database_lock_pauses(database_url: str, tmp_path: Path) -> None:
+    """After a database restart (here: its connection ended by the server), another machine may hold the
+    lock: the scheduler that lost it stops scheduling, and resumes when it holds it again."""
+    from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
+
+    from web.scheduler import _DATABASE_LOCKS, build, holds_database_lock, keep_lock
+
+    scheduler = build(
+        database_url, timezone=dt.UTC, data_dir=DATA, poster_dir=tmp_path / "posters",
+        base_url="http://127.0.0.1:8000/", daypart_times=set(),
+    )  # fmt: skip
+    scheduler.resume()
+    try:
+        assert take_database_lock(database_url)
+        if not database_url.startswith("postgresql"):
+            # SQLite is one machine's file: the lock file covers it, and there is nothing to lose.
+            assert holds_database_lock(database_url) and keep_lock(scheduler, database_url)
+            assert scheduler.state == STATE_RUNNING
+            return
+        assert keep_lock(scheduler, database_url) and scheduler.state == STATE_RUNNING
+        _, connection = _DATABASE_LOCKS[database_url]
+        pid = connection.exec_driver_sql("select pg_backend_pid()").scalar()
+        connection.commit()
+        admin = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+        with admin.begin() as other:
+            other.exec_driver_sql(f"select pg_terminate_backend({pid})")
+        admin.dispose()
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from web.scheduler import take_database_lock as t;"
+             f"print(t({database_url!r}), flush=True); sys.stdin.read()"],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert holder.stdout.readline().strip() == "True"  # type: ignore[union-attr]
+            assert not keep_lock(scheduler, database_url)
+            assert scheduler.state == STATE_PAUSED
+        finally:
+            holder.stdin.close()  # type: ignore[union-attr]
+            holder.wait(timeout=30)
+            holder.stdout.close()  # type: ignore[union-attr]
+        assert keep_lock(scheduler, database_url) and scheduler.state == STATE_RUNNING
+    finally:
+        scheduler.shutdown(wait=False)
+        release_database_lock(database_url)
