@@ -317,12 +317,11 @@ def daypart_times(fleet: Any) -> set[tuple[str, str]]:
         for part in screen.dayparts:
             days = ",".join(names[d] for d in sorted(part.days))
             found.add((part.start.strftime("%H:%M"), days))
-            if part.end is not None:
-                shifted = (
-                    sorted((d + 1) % 7 for d in part.days) if part.crosses_midnight else sorted(part.days)
-                )
-                end_days = ",".join(names[d] for d in shifted)
-                found.add((part.end.strftime("%H:%M"), end_days))
+            # A part that ends at 24:00 or crosses midnight ends on the next days.
+            next_days = part.end is None or part.crosses_midnight
+            shifted = sorted((d + 1) % 7 for d in part.days) if next_days else sorted(part.days)
+            end = "00:00" if part.end is None else part.end.strftime("%H:%M")
+            found.add((end, ",".join(names[d] for d in shifted)))
     return found
 
 

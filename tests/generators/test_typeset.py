@@ -32,11 +32,13 @@ def test_one_line_when_the_box_is_wide() -> None:
 @pytest.mark.parametrize("width", [260, 420, 600])
 def test_breaks_fall_between_words_and_obey_clreq(real: Campaign, width: int) -> None:
     texts = [s.text for s in real.slogans] + [a.title for a in real.activities[:40]]
+    checked = 0
     for text in texts:
         try:
             setting = fit(text, SANS, (width, 4000), min_size=24, max_size=120, script="hant")
         except CannotFit:
             continue
+        checked += 1
         words = [w for phrase in text.split() for w in rjieba.cut(to_hans(phrase))]
         boundaries = {0}
         position = 0
@@ -52,6 +54,8 @@ def test_breaks_fall_between_words_and_obey_clreq(real: Campaign, width: int) ->
             position += len(piece)
             assert piece[0] not in NO_LINE_START, (text, setting.lines)
             assert piece[-1] not in NO_LINE_END, (text, setting.lines)
+    # Not vacuous: in these widths (four to twenty characters a line) every text can be set.
+    assert checked == len(texts)
 
 
 def test_the_size_is_the_largest_that_fits() -> None:
@@ -85,3 +89,14 @@ def test_missing_glyph_is_refused_with_the_characters() -> None:
 def test_text_too_long_is_refused_with_the_reason() -> None:
     with pytest.raises(CannotFit, match="does not fit 300×100 px even at 40 px"):
         fit("質量" * 40, SANS, (300, 100), min_size=40, max_size=200, script="hant")
+
+
+def test_phrases_stay_whole_against_a_larger_setting_across_them() -> None:
+    """In a box of two-to-one, words flowing across the phrase space could set the slogan a quarter
+    larger in three lines (讓質量強國｜深入人心讓質量｜提升扎實推進); the phrases are kept whole instead."""
+    text = "讓質量強國深入人心 讓質量提升扎實推進"
+    for box in [(900, 450), (1200, 600), (1800, 900)]:
+        setting = fit(text, SANS, box, min_size=20, max_size=600, script="hant")
+        across = fit(text.replace(" ", ""), SANS, box, min_size=20, max_size=600, script="hant")
+        assert setting.lines == ("讓質量強國深入人心", "讓質量提升扎實推進"), box
+        assert across.size > setting.size and len(across.lines) == 3, box

@@ -39,6 +39,16 @@ def test_day_part_boundaries_of_the_real_fleet() -> None:
     campaign = load_current(DATA)
     times = daypart_times(load_fleet(DATA / "screens.toml", campaign))
     every = "mon,tue,wed,thu,fri,sat,sun"
-    assert ("19:00", every) in times and ("07:00", every) in times
-    assert ("00:00", "sat,sun") in times
-    assert dt.time(7) < dt.time(19)
+    # The evening part (19:00 to 07:00 every day, crossing midnight) and the weekend part of the service
+    # hall (00:00 to 24:00 on Saturday and Sunday, which ends at the midnights after them).
+    assert times == {("19:00", every), ("07:00", every), ("00:00", "sat,sun"), ("00:00", "mon,sun")}
+
+
+def test_day_part_boundaries_cross_midnight_onto_the_next_days() -> None:
+    from generators.kiosk import DayPart, Fleet, Screen
+
+    late = DayPart(frozenset({4}), dt.time(22, 30), dt.time(1, 15), "evening")  # Friday night
+    whole = DayPart(frozenset({6}), dt.time(0), None, "evening")  # all Sunday
+    screen = Screen("s", "s", "here", "kiosk-portrait", "hant", "day", (late, whole))
+    fleet = Fleet(screens=(screen,), programmes={}, specials={})
+    assert daypart_times(fleet) == {("22:30", "fri"), ("01:15", "sat"), ("00:00", "sun"), ("00:00", "mon")}
