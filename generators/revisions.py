@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from generators.model import Activity, Campaign, Revision
+from generators.model import Activity, Campaign, Organizer, Revision
 
 REVISIONS_FILE = "revisions.toml"
 #: The largest SEQUENCE a feed can carry: RFC 5545's INTEGER is 32-bit.
@@ -28,8 +28,9 @@ def _digest(values: object) -> str:
     return hashlib.sha256(encoded).hexdigest()[:16]
 
 
-def digests(activity: Activity) -> tuple[str, str]:
-    """The (significant, content) digests of an activity as it is now."""
+def digests(activity: Activity, organizers: Mapping[str, Organizer]) -> tuple[str, str]:
+    """The (significant, content) digests of an activity as it is now. The content takes in its
+    organizers' names, which its feed events show: a renamed organizer moves their LAST-MODIFIED."""
     span = activity.span
     significant = _digest(
         [span.start.isoformat(), span.end.isoformat(), span.all_day, activity.title, activity.place,
@@ -38,7 +39,8 @@ def digests(activity: Activity) -> tuple[str, str]:
     source = activity.date_source
     content = _digest(
         [activity.kind, activity.organizers, [(s.annex, s.item) for s in activity.sources], span.own,
-         activity.date_note, source and (source.url, source.confidence, source.note)]
+         activity.date_note, source and (source.url, source.confidence, source.note),
+         [(organizers[o].name, organizers[o].short) for o in activity.organizers if o in organizers]]
     )  # fmt: skip
     return significant, content
 
@@ -91,7 +93,7 @@ def out_of_step(campaign: Campaign, revisions: Mapping[str, Revision]) -> list[s
     stale = []
     for activity in campaign.activities:
         entry = revisions.get(activity.id)
-        if entry is None or (entry.significant, entry.content) != digests(activity):
+        if entry is None or (entry.significant, entry.content) != digests(activity, campaign.organizers):
             stale.append(activity.id)
     return stale
 
@@ -108,7 +110,7 @@ def revise(campaign: Campaign, revisions: Mapping[str, Revision], now: dt.dateti
     now = now.astimezone(dt.UTC).replace(microsecond=0)
     updated = dict(revisions)
     for activity in campaign.activities:
-        significant, content = digests(activity)
+        significant, content = digests(activity, campaign.organizers)
         entry = revisions.get(activity.id)
         if entry is None:
             updated[activity.id] = Revision(significant, content, 0, now, now)

@@ -81,3 +81,19 @@ def test_missing_revision_file_fails_the_load(tiny: Path) -> None:
     revisions_path(tiny).unlink()
     with pytest.raises(CampaignError, match="file is missing"):
         load_campaign(tiny)
+
+
+def test_a_renamed_organizer_moves_the_last_modified_of_its_activities(edit: Edit) -> None:
+    """Feed events show their organizers' names: a rename changes them, so calendars must re-read them
+    (LAST-MODIFIED moves; SEQUENCE stays, as time, title, place and text did not change)."""
+    folder = edit("organizers.toml", 'name = "工業和信息化部"', 'name = "中華人民共和國工業和信息化部"')
+    campaign = load_campaign(folder, revisions=False)
+    history = load_revisions(revisions_path(folder))
+    runs = sorted(a.id for a in campaign.activities if "miit" in a.organizers)
+    assert runs and out_of_step(campaign, history) == runs
+    updated = revise(campaign, history, LATER)
+    for ident in runs:
+        assert updated[ident].sequence == history[ident].sequence
+        assert updated[ident].modified == LATER.replace(microsecond=0)
+    others = [a.id for a in campaign.activities if a.id not in runs]
+    assert others and all(updated[i] == history[i] for i in others)
