@@ -94,6 +94,12 @@ def open_kiosk(
     return context, page
 
 
+def wait_cached(page: Page) -> None:
+    """Until the service worker says it has kept everything the page's programme needs."""
+    html = page.locator("html")
+    expect(html).to_have_attribute("data-cached", html.get_attribute("data-version") or "", timeout=30000)
+
+
 def expected(moment: dt.datetime) -> str:
     campaign = load_current(DATA)
     fleet = load_fleet(DATA / "screens.toml", campaign)
@@ -150,7 +156,7 @@ def test_offline_it_rotates_on_across_midnight(browser: Browser, server: str) ->
     context, page = open_kiosk(browser, server, base)
     # The service worker has kept the programme and every poster of the coming days: it says so.
     html = page.locator("html")
-    expect(html).to_have_attribute("data-cached", html.get_attribute("data-version") or "", timeout=20000)
+    wait_cached(page)
     assert page.evaluate("() => navigator.serviceWorker.ready.then((r) => r.active !== null)")
     context.set_offline(True)
     midnight = dt.datetime(2022, 9, 21, 0, 0, 5, tzinfo=ZONE)
@@ -268,7 +274,7 @@ def test_the_cache_keeps_only_what_the_programme_needs(browser: Browser, server:
     set_clock(base)
     context, page = open_kiosk(browser, server, base)
     html = page.locator("html")
-    expect(html).to_have_attribute("data-cached", html.get_attribute("data-version") or "", timeout=20000)
+    wait_cached(page)
     # A file of an old programme (a poster since re-rendered) is still in the cache.
     page.evaluate(
         """async () => {
@@ -280,7 +286,7 @@ def test_the_cache_keeps_only_what_the_programme_needs(browser: Browser, server:
     before = html.get_attribute("data-version")
     page.request.post(f"{server}/screens/{SCREEN}/reload", headers={"Authorization": f"Bearer {TOKEN}"})
     expect(html).not_to_have_attribute("data-version", before or "")
-    expect(html).to_have_attribute("data-cached", html.get_attribute("data-version") or "", timeout=20000)
+    wait_cached(page)
     programme = page.request.get(f"{server}/kiosk/{SCREEN}/programme.json").json()
     kept = page.evaluate(
         "async () => (await (await caches.open('kiosk-v3')).keys()).map((r) => new URL(r.url).pathname)"

@@ -17,6 +17,7 @@ from generators.loader import load_current
 from tests.conftest import DATA
 from tests.rehearsal import Site, fast_plan, rehearse, set_clock
 from tests.web.live import serving
+from tests.web.test_kiosk_browser import wait_cached
 
 SCREEN = "hq-lobby-east"
 
@@ -62,7 +63,7 @@ def test_a_kiosk_page_across_three_midnights_one_of_them_offline(
     page.clock.pause_at(base)
     page.goto(f"{rehearsed_server}/kiosk/{SCREEN}")
     html = page.locator("html")
-    expect(html).to_have_attribute("data-cached", html.get_attribute("data-version") or "x", timeout=30000)
+    wait_cached(page)
     # Every change of slide is recorded with what the screen then shows: one layer in front, decoded.
     page.evaluate(
         """() => {
