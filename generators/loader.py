@@ -40,6 +40,13 @@ ACTIVITIES_FILE = "activities.toml"
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _URL = re.compile(r"https?://[^\s/]+\S*\Z")
 #: Control characters other than tab and line breaks.
+#: The longest text of each field that the posters, screens and feeds can show (characters): a theme or
+#: slogan is a poster's headline, set large even on a vertical banner; a title heads an activity's
+#: poster and the day's list; longer text would be refused by the render, so `check` refuses it first.
+LIMITS = {
+    "theme": 40, "slogans": 40, "title": 120, "name": 80, "short": 30, "place": 60, "date_note": 200,
+    "text": 3000,
+}  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: The longest campaign period: each day has its own poster, so a typo in a year must not make thousands.
 MAX_PERIOD_DAYS = 366
@@ -119,6 +126,9 @@ class TomlFile:
             return
         except OSError as exc:
             self.error(f"cannot be read: {exc.strerror}")
+            return
+        if raw.startswith(b"\xef\xbb\xbf"):
+            self.error("starts with a UTF-8 byte-order mark (BOM): save it as UTF-8 without one", line=1)
             return
         try:
             text = raw.decode("utf-8")
@@ -203,6 +213,8 @@ class TomlRecord:
         if not value.strip():
             self.error(field, "is empty")
             return None
+        if not self._short_enough(field, value):
+            return None
         if not self._printable(field, value):
             return None
         return value
@@ -233,9 +245,16 @@ class TomlRecord:
         if not value:
             self.error(field, "is empty")
             return None
-        if not all(self._printable(field, x) for x in value):
+        if not all(self._printable(field, x) and self._short_enough(field, x) for x in value):
             return None
         return [str(x) for x in value]
+
+    def _short_enough(self, field: str, value: str) -> bool:
+        longest = LIMITS.get(field)
+        if longest is not None and len(value) > longest:
+            self.error(field, f"is {len(value)} characters long: posters and screens set at most {longest}")
+            return False
+        return True
 
     def tables(self, field: str) -> list[dict[str, Any]] | None:
         test = lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v)  # noqa: E731

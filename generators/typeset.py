@@ -32,12 +32,17 @@ class TypesetError(ValueError):
     """Text that cannot be set: the message says why, for the person who wrote the text."""
 
 
+def quoted(text: str, longest: int = 24) -> str:
+    """The text quoted for a message, its start only when it is long (a refusal stays one short line)."""
+    return repr(text if len(text) <= longest else text[:longest] + f"…（共{len(text)}字）")
+
+
 class MissingGlyph(TypesetError):
     """The font has no glyph for some characters of the text."""
 
     def __init__(self, text: str, missing: str, font: str) -> None:
         self.missing = missing
-        super().__init__(f"{font} cannot draw {' '.join(missing)} in {text!r}")
+        super().__init__(f"{font} cannot draw {' '.join(missing)} in {quoted(text)}")
 
 
 class CannotFit(TypesetError):
@@ -262,7 +267,7 @@ def fit(
     flowed = largest("flow")
     if flowed is None:
         raise CannotFit(
-            f"{text!r} does not fit {width}×{height} px even at {min_size} px "
+            f"{quoted(text)} does not fit {width}×{height} px even at {min_size} px "
             f"(the smallest legible size for this place): shorten it"
         )
     return flowed

@@ -20,10 +20,16 @@ def _configured(test_config: Mapping[str, Any] | None = None) -> Flask:
     ``test_config``."""
     instance = os.environ.get("QUALITY_MONTH_INSTANCE_PATH") or None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance)
-    app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False)
+    # No request of this site has a body of more than a few KiB (a heartbeat needs under 1 KiB).
+    app.config.from_mapping(DATA_DIR=DEFAULT_DATA, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024)
     if test_config is None or not test_config.get("TESTING"):
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("QUALITY_MONTH")  # QUALITY_MONTH_DATABASE_URL=… and the like
+        # Flask reads each variable as JSON where it can: a token such as 1e3, true or "x" is a string
+        # here, exactly as written (and null does not switch the endpoint off).
+        for key in ("ADMIN_TOKEN", "PUBLIC_URL"):
+            if f"QUALITY_MONTH_{key}" in os.environ:
+                app.config[key] = os.environ[f"QUALITY_MONTH_{key}"]
     if test_config is not None:
         app.config.from_mapping(test_config)
     return app

@@ -350,9 +350,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{args.host}:{args.port}/"
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Handler(WSGIRequestHandler):
+        def version_string(self) -> str:
+            return "quality-month"  # the Server header names the site, not its server's and Python's versions
+
     start_background_render(app)
     start_for(app)
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False, request_handler=Handler)
     return 0
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,10 +198,18 @@ def events(screen_id: str) -> Response:
     return response
 
 
+#: The largest heartbeat body (one is under 200 bytes).
+HEARTBEAT_BYTES = 1024
+
+
 @bp.post("/kiosk/<screen_id>/heartbeat")
 def heartbeat(screen_id: str) -> BaseResponse:
     screen = _screen(screen_id)
-    body = request.get_json(silent=True)
+    request.max_content_length = HEARTBEAT_BYTES  # larger: 413, before it is read
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested too deep to parse
+        body = None
     if not isinstance(body, dict):
         abort(400, 'a heartbeat is a JSON object: {"showing": slide id, "version": programme version}')
     showing, version = body.get("showing"), body.get("version")
@@ -271,18 +280,52 @@ def reload(screen_id: str) -> BaseResponse:
     """Ask a screen to reload (its version changes, so it fetches everything again). Admin only."""
     screen = _screen(screen_id)
     token = current_app.config.get("ADMIN_TOKEN")
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not token:
+    if token is None or token == "":
         abort(403, "no admin token is configured (ADMIN_TOKEN): the fleet cannot be changed over the web")
-    if not hmac.compare_digest(given.encode(), str(token).encode()):
+    client = request.remote_addr or "?"
+    failures: Failures = current_app.extensions["admin_failures"]
+    if failures.blocked(client, now()):
+        abort(429, f"too many wrong tokens from {client}: wait a minute")
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), str(token).encode()):
+        failures.add(client, now())
         abort(401, "this needs the admin token: Authorization: Bearer <token>")
     return json_response({"screen": screen.id, "reloads": state().reload(screen.id)}, max_age=0)
+
+
+class Failures:
+    """Failed admin tokens by client, kept a minute: past ``limit`` a client is answered 429 (a guess
+    a second would otherwise go unthrottled)."""
+
+    def __init__(self, limit: int = 10, window: dt.timedelta = dt.timedelta(minutes=1)) -> None:
+        self.limit, self.window = limit, window
+        self.seen: dict[str, list[dt.datetime]] = {}
+        self.lock = threading.Lock()
+
+    def _recent(self, client: str, moment: dt.datetime) -> list[dt.datetime]:
+        recent = [t for t in self.seen.get(client, []) if moment - t < self.window]
+        if recent:
+            self.seen[client] = recent
+        else:
+            self.seen.pop(client, None)
+        return recent
+
+    def blocked(self, client: str, moment: dt.datetime) -> bool:
+        with self.lock:
+            return len(self._recent(client, moment)) >= self.limit
+
+    def add(self, client: str, moment: dt.datetime) -> None:
+        with self.lock:
+            if len(self.seen) > 10_000:  # bounded: a flood from many addresses forgets the oldest
+                self.seen.clear()
+            self.seen[client] = [*self._recent(client, moment), moment]
 
 
 def init_app(app: Flask) -> None:
     loaded = app.extensions["campaign"]
     app.extensions["fleet"] = load_fleet_for(Path(app.config["DATA_DIR"]), loaded)
     app.config["DATABASE_URL"] = database_url(app)
+    app.extensions["admin_failures"] = Failures()
     if app.extensions["fleet"] is not None:
         app.extensions["kiosk_state"] = State(app.config["DATABASE_URL"])
     app.register_blueprint(bp)

@@ -195,9 +195,10 @@ def archive(format: str, script: str) -> BaseResponse:
         download_name=name,
         etag=True,
         conditional=True,
+        max_age=3600,
     )
     response.cache_control.public = True
-    response.cache_control.max_age = 3600
+    response.cache_control.no_cache = None
     return response
 
 
