@@ -206,3 +206,66 @@ def test_refuses_a_period_too_long_and_control_characters(
     with pytest.raises(CampaignError) as caught:
         load_campaign(folder, revisions=False)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "field", "reason"),
+    [
+        (
+            "activities.toml",
+            'title = "質量標桿交流"',
+            f'title = "{"質量" * 10000}"',
+            "title",
+            "is 20000 characters long: posters and screens set at most 120",
+        ),
+        (
+            "campaign.toml",
+            '"質量發展 利民惠民"',
+            f'"{"利民" * 6000}"',
+            "slogans",
+            "is 12000 characters long: posters and screens set at most 40",
+        ),
+        (
+            "campaign.toml",
+            'theme = "推動質量變革創新 促進質量強國建設"',
+            f'theme = "{"質" * 41}"',
+            "theme",
+            "at most 40",
+        ),
+    ],
+    ids=["title", "slogan", "theme"],
+)
+def test_text_longer_than_posters_can_set_is_refused_by_field(
+    edit: Edit, file: str, old: str, new: str, field: str, reason: str
+) -> None:
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(edit(file, old, new), revisions=False)
+    found = [e for e in caught.value.errors if e.field == field]
+    assert found and reason in found[0].reason and found[0].file.endswith(file)
+    assert all(len(str(e)) < 300 for e in caught.value.errors)  # one short line each, not the text
+
+
+def test_a_byte_order_mark_is_named(tiny: Path) -> None:
+    path = tiny / "activities.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(tiny)
+    (error,) = caught.value.errors
+    assert error.file.endswith("activities.toml") and error.line == 1
+    assert "byte-order mark" in error.reason and "without" in error.reason
+
+
+def test_a_refusal_quotes_only_the_start_of_long_text() -> None:
+    from generators import fonts
+    from generators.typeset import CannotFit, fit
+
+    with pytest.raises(CannotFit) as caught:
+        fit(
+            "質量" * 3000,
+            fonts.face("sans", "bold", "hant"),
+            (300, 100),
+            min_size=40,
+            max_size=200,
+            script="hant",
+        )
+    assert len(str(caught.value)) < 200 and "共6000字" in str(caught.value)

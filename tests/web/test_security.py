@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import string
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,13 +115,112 @@ def test_the_admin_token_is_needed_and_compared_whole(client: FlaskClient) -> No
         f"Bearer {TOKEN}x",
         f"Basic {TOKEN}",
         TOKEN.upper(),
+        TOKEN,  # the bare token, without its scheme
     ]:
         headers = {"Authorization": header} if header is not None else {}
         assert client.post("/screens/hq-lobby-east/reload", headers=headers).status_code == 401, header
+    for scheme in ("Bearer", "bearer", "BEARER"):  # the scheme is case-insensitive (RFC 9110)
+        answer = client.post("/screens/hq-lobby-east/reload", headers={"Authorization": f"{scheme} {TOKEN}"})
+        assert answer.status_code == 200, scheme
+
+
+@pytest.mark.parametrize("token", ["1e3", "true", '"quoted"', "null", "12345", "[1]"])
+def test_the_admin_token_is_read_as_written(
+    token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From QUALITY_MONTH_ADMIN_TOKEN, a token that reads as JSON (a number, true, null, a quoted
+    string) is still the string typed: it matches itself, and null does not switch the endpoint off."""
+    monkeypatch.setenv("QUALITY_MONTH_ADMIN_TOKEN", token)
+    monkeypatch.setenv("QUALITY_MONTH_DATABASE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    monkeypatch.setenv("QUALITY_MONTH_DATA_DIR", str(DATA))
+    monkeypatch.setenv("QUALITY_MONTH_INSTANCE_PATH", str(tmp_path))
+    client = create_app().test_client()
     assert (
-        client.post("/screens/hq-lobby-east/reload", headers={"Authorization": f"Bearer {TOKEN}"}).status_code
+        client.post("/screens/hq-lobby-east/reload", headers={"Authorization": f"Bearer {token}"}).status_code
         == 200
     )
+    assert (
+        client.post("/screens/hq-lobby-east/reload", headers={"Authorization": "Bearer 1000.0"}).status_code
+        == 401
+    )
+
+
+def test_wrong_tokens_are_throttled(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "DATA_DIR": DATA, "ADMIN_TOKEN": TOKEN,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}"})  # fmt: skip
+    client = app.test_client()
+    codes = [client.post("/screens/hq-lobby-east/reload", headers={"Authorization": f"Bearer guess-{n}"}).status_code
+             for n in range(12)]  # fmt: skip
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+    # Throttled: even the right token waits out the minute; another client is not held up.
+    assert (
+        client.post("/screens/hq-lobby-east/reload", headers={"Authorization": f"Bearer {TOKEN}"}).status_code
+        == 429
+    )
+    other = client.post("/screens/hq-lobby-east/reload", headers={"Authorization": f"Bearer {TOKEN}"},
+                        environ_base={"REMOTE_ADDR": "192.0.2.7"})  # fmt: skip
+    assert other.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "a" * 64 + ".example",
+        "a..b",
+        ".",
+        "exa mple",
+        "x:port",
+        "[::1",
+        "[nonsense]:80",
+        "a" * 254,
+        "h!x:80",
+    ],
+)
+@pytest.mark.parametrize("path", ["/", "/no-such-page", "/calendar.ics", "/kiosk/hq-lobby-east"])
+def test_a_bad_host_is_a_400_with_the_headers(
+    client: FlaskClient, host: str, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    plain = client.application.test_client(use_cookies=False)  # its cookie jar would parse the Host itself
+    response = plain.get(path, environ_overrides={"HTTP_HOST": host})
+    assert response.status_code == 400 and b"Host header" in response.data, (host, path)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+@pytest.mark.parametrize(
+    "host", ["quality-month.example.org", "127.0.0.1:8000", "[::1]:8000", "localhost", "質量.example"]
+)
+def test_good_hosts_pass(client: FlaskClient, host: str) -> None:
+    assert client.get("/", headers={"Host": host}).status_code == 200, host
+
+
+def test_trusted_hosts_keep_links_to_the_site(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "DATA_DIR": DATA, "TRUSTED_HOSTS": ["quality-month.example.org", ".cdn.example"],
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}"})  # fmt: skip
+    client = app.test_client()
+    assert client.get("/calendar.ics", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/calendar.ics", headers={"Host": "quality-month.example.org"}).status_code == 200
+    assert client.get("/calendar.ics", headers={"Host": "edge.cdn.example"}).status_code == 200
+
+
+def test_bodies_are_bounded(client: FlaskClient) -> None:
+    beat = "/kiosk/hq-lobby-east/heartbeat"
+    good = {"showing": "theme", "version": "v"}
+    assert client.post(beat, json=good).status_code == 204
+    assert client.post(beat, json={**good, "pad": "x" * 2000}).status_code == 413
+    assert client.post("/", data=b"x" * (65 * 1024)).status_code in (405, 413)
+    nested = "[" * 500 + "]" * 500  # as deep as fits the limit
+    answer = client.post(beat, data=nested, content_type="application/json")
+    assert answer.status_code == 400 and b"JSON object" in answer.data
+    deeper = '{"a":' * 100_000 + "1" + "}" * 100_000  # past the limit: refused before it is parsed
+    assert client.post(beat, data=deeper, content_type="application/json").status_code == 413
+
+
+def test_zip_cache_control_is_as_documented(client: FlaskClient) -> None:
+    response = client.get("/posters/kiosk-portrait-hant.zip")
+    response.close()
+    assert response.status_code == 200
+    assert sorted(response.headers["Cache-Control"].split(", ")) == ["max-age=3600", "public"]
 
 
 # --- the HTTP fuzz ---------------------------------------------------------------------------------
@@ -140,9 +240,19 @@ QUERY = st.lists(
     ),
     max_size=4,
 )
+#: Host headers a client can send: this site's, other names, and ones that are no host name at all.
+HOST = st.one_of(
+    st.sampled_from(
+        ["localhost", "127.0.0.1:8000", "quality-month.example.org", "[::1]:8000", "evil.example"]
+    ),
+    st.sampled_from(["a" * 64 + ".example", "a..b", ".", "[::1", "h:port", "a" * 300, "", "exa mple"]),
+    st.text(string.ascii_letters + string.digits + ".-:[]_", max_size=40),
+)
+FUZZ_COUNTS: Counter[str] = Counter()
 BODY = st.one_of(
     st.none(),
     st.binary(max_size=200),
+    st.sampled_from([b"x" * 1024, b"x" * 1025, b"x" * (64 * 1024), b"x" * (64 * 1024 + 1), b"[" * 1000]),
     st.dictionaries(
         st.sampled_from(["showing", "version", "x"]),
         st.one_of(st.text(max_size=300), st.integers(), st.none(), st.lists(st.integers())),
@@ -171,8 +281,8 @@ def fill(rule: Rule, values: list[str]) -> str:
 @pytest.mark.parametrize("route", RULES)
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_no_route_answers_5xx(app: Flask, route: str, data: Any) -> None:
-    client = app.test_client()
+def test_no_route_answers_5xx(app: Flask, route: str, data: Any, caplog: pytest.LogCaptureFixture) -> None:
+    client = app.test_client(use_cookies=False)
     rule = next(r for r in rules(app) if r.rule == route)
     values = data.draw(st.lists(SEGMENT, min_size=1, max_size=3))
     path = fill(rule, values)
@@ -186,13 +296,21 @@ def test_no_route_answers_5xx(app: Flask, route: str, data: Any) -> None:
         kwargs["json"] = body
     elif body is not None:
         kwargs["data"] = body
+    # The Host as sent, past the test client's own URL parsing (a port out of range it cannot take at
+    # all: test_a_bad_host_over_http sends that one).
+    kwargs["environ_overrides"] = {"HTTP_HOST": data.draw(HOST)}
+    headers: dict[str, str] = {}
     if data.draw(st.booleans()):
-        kwargs["headers"] = {"Authorization": data.draw(st.sampled_from(["Bearer x", f"Bearer {TOKEN}", "", "\u00ff"])),
-                             "If-None-Match": data.draw(SEGMENT.filter(lambda s: s.isascii() and s.isprintable()))}  # fmt: skip
+        headers |= {"Authorization": data.draw(st.sampled_from(["Bearer x", f"Bearer {TOKEN}", "", "\u00ff", "bearer x"])),
+                    "If-None-Match": data.draw(SEGMENT.filter(lambda s: s.isascii() and s.isprintable()))}  # fmt: skip
+    kwargs["headers"] = headers
+    caplog.clear()
     response = client.open(path, **kwargs)
     response.get_data()
     response.close()
-    assert response.status_code < 500, (method, path, query, response.status_code)
+    FUZZ_COUNTS[f"{response.status_code // 100}xx"] += 1
+    assert response.status_code < 500, (method, path, query, headers, response.status_code)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], (method, path, headers)
 
 
 @pytest.mark.parametrize("limit", ["-5", "nan", "inf", "1e309", "x", "3601", ""])
@@ -253,3 +371,16 @@ def test_one_date_header_over_http(server: str, path: str) -> None:
     response.read()
     connection.close()
     assert response.status == 200 and len(response.msg.get_all("Date") or []) == 1, path
+
+
+@pytest.mark.parametrize("host", ["a" * 64 + ".example", "a..b", "x:99999"])
+def test_a_bad_host_over_http(server: str, host: str) -> None:
+    connection = http.client.HTTPConnection(server.removeprefix("http://"))
+    connection.putrequest("GET", "/no-such-page", skip_host=True)
+    connection.putheader("Host", host)
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.status == 400 and b"Host header" in body
+    assert response.getheader("Content-Security-Policy")
