@@ -42,6 +42,44 @@ def configured_data_dir() -> Path:
     return Path(_configured().config["DATA_DIR"])
 
 
+def _load_data(app: Flask) -> None:
+    """Load the campaign and the fleet. Data with errors stops start-up, unless this data folder has
+    loaded before (``LAST_GOOD_DATA``, on except under ``TESTING``): then the app serves the last good
+    copy of it, logs the errors and shows them on ``/healthz``, so that a worker restarted while the data
+    on disk is broken keeps the site up."""
+    from generators.kiosk import load_fleet_for
+    from generators.loader import CampaignError
+    from web import lastgood
+
+    data_dir = Path(app.config["DATA_DIR"])
+    instance = Path(app.instance_path)
+    keep = app.config.get("LAST_GOOD_DATA", not app.config.get("TESTING"))
+    try:
+        campaign = load_current(data_dir)
+        fleet = load_fleet_for(data_dir, campaign)
+    except CampaignError as exc:
+        good = lastgood.recall(instance, data_dir) if keep else None
+        if good is None:
+            raise
+        errors = [str(e) for e in exc.errors]
+        app.logger.error(
+            "the data in %s has %d error(s): serving its last good copy (%s) until it is fixed; %s",
+            data_dir, len(errors), good, "; ".join(errors[:5]),
+        )  # fmt: skip
+        campaign = load_current(good)
+        fleet = load_fleet_for(good, campaign)
+        app.config["DATA_DIR"] = good
+        app.extensions["data_errors"] = errors
+    else:
+        if keep:
+            try:
+                lastgood.remember(instance, data_dir, lambda copy: load_fleet_for(copy, load_current(copy)))
+            except OSError as exc:  # a read-only instance folder: the site runs, without the fallback
+                app.logger.warning("cannot keep the last good data in %s: %s", instance, exc)
+    app.extensions["campaign"] = campaign
+    app.extensions["fleet"] = fleet
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. The data is loaded and checked here: a broken data folder stops start-up.
 
@@ -59,7 +97,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    app.extensions["campaign"] = load_current(Path(app.config["DATA_DIR"]))
+    _load_data(app)
 
     from web import api, calendar, errors, feeds, kiosk, posters, security
 

@@ -61,7 +61,11 @@ def selection_from_query() -> Selection:
 @bp.get("/healthz")
 def healthz() -> BaseResponse:
     loaded = campaign()
-    document = {"status": "ok", "campaign": loaded.id, "activities": len(loaded.activities)}
+    document: dict[str, Any] = {"status": "ok", "campaign": loaded.id, "activities": len(loaded.activities)}
+    errors = current_app.extensions.get("data_errors")
+    if errors:
+        # Still serving, on the data as it last loaded: a load balancer keeps it; a person fixes the data.
+        document.update(status="degraded", serving="the last good data", data_errors=errors[:50])
     response = json_response(document, max_age=0)
     response.cache_control.no_store = True
     return response

@@ -323,7 +323,8 @@ class Failures:
 
 def init_app(app: Flask) -> None:
     loaded = app.extensions["campaign"]
-    app.extensions["fleet"] = load_fleet_for(Path(app.config["DATA_DIR"]), loaded)
+    if "fleet" not in app.extensions:  # create_app loads it with the campaign
+        app.extensions["fleet"] = load_fleet_for(Path(app.config["DATA_DIR"]), loaded)
     app.config["DATABASE_URL"] = database_url(app)
     app.extensions["admin_failures"] = Failures()
     if app.extensions["fleet"] is not None:

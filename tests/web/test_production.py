@@ -4,9 +4,11 @@ the server. On PostgreSQL the scheduler's lock holds across machines too (an adv
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,8 +49,9 @@ def children(pid: int) -> list[tuple[int, str]]:
     return found
 
 
-@pytest.fixture
-def production(tmp_path: Path) -> Iterator[dict[str, object]]:
+@contextlib.contextmanager
+def started(tmp_path: Path, data: Path = DATA, **extra: str) -> Iterator[dict[str, object]]:
+    """The production command on a free port of 127.0.0.1, answering; stopped after."""
     port = free_port()
     env = {
         **os.environ,
@@ -56,8 +59,10 @@ def production(tmp_path: Path) -> Iterator[dict[str, object]]:
         "QUALITY_MONTH_WORKERS": "3",
         "QUALITY_MONTH_THREADS": "8",
         "QUALITY_MONTH_INSTANCE_PATH": str(tmp_path / "instance"),
-        "QUALITY_MONTH_DATA_DIR": str(DATA),
+        "QUALITY_MONTH_DATA_DIR": str(data),
         "QUALITY_MONTH_ADMIN_TOKEN": "production-token",
+        "QUALITY_MONTH_PUBLIC_URL": "https://quality-month.example.org/",
+        **extra,
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:web.production"],
@@ -75,12 +80,53 @@ def production(tmp_path: Path) -> Iterator[dict[str, object]]:
         assert server.poll() is None, server.communicate()[0].decode()[-3000:]
         assert time.monotonic() < deadline, "gunicorn did not answer within a minute"
         time.sleep(0.3)
-    yield {"server": server, "url": url, "env": env}
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-    assert server.stdout is not None
-    server.stdout.close()
+    try:
+        yield {"server": server, "url": url, "env": env}
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        assert server.stdout is not None
+        server.stdout.close()
+
+
+@pytest.fixture
+def production(tmp_path: Path) -> Iterator[dict[str, object]]:
+    with started(tmp_path) as running:
+        yield running
+
+
+def processes_of(
+    server: subprocess.Popen[bytes], workers: int, schedulers: int
+) -> tuple[list[int], list[int]]:
+    """The server's workers and schedulers, once there are that many of each (a guard of 30 s)."""
+    deadline = time.monotonic() + 30
+    while True:
+        found = children(server.pid)
+        web = [pid for pid, command in found if "web.cli scheduler" not in command]
+        jobs = [pid for pid, command in found if "web.cli scheduler" in command]
+        if len(web) == workers and len(jobs) == schedulers:
+            return web, jobs
+        assert time.monotonic() < deadline, found
+        time.sleep(0.2)
+
+
+def statuses(url: str, count: int = 12) -> list[str]:
+    """The status of ``count`` answers of /healthz (spread over the workers), or "unreachable"."""
+    found = []
+    for _ in range(count):
+        try:
+            found.append(str(health(url)["status"]))
+        except OSError:
+            found.append("unreachable")
+    return found
+
+
+def health(url: str) -> dict[str, object]:
+    with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
+        assert response.status == 200
+        found: dict[str, object] = json.load(response)
+        return found
 
 
 def test_several_workers_and_one_scheduler(production: dict[str, object]) -> None:
@@ -188,3 +234,73 @@ def test_a_scheduler_that_loses_the_database_lock_pauses(database_url: str, tmp_
     finally:
         scheduler.shutdown(wait=False)
         release_database_lock(database_url)
+
+
+def test_a_worker_restarted_on_broken_data_boots_on_the_last_good(tmp_path: Path) -> None:
+    """The data on disk breaks while the site runs; a worker is killed (a crash, the OOM killer), then the
+    server reloads (HUP): every worker boots on the last good data and says so, the site answers."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    with started(tmp_path, data) as running:
+        server, url = running["server"], str(running["url"])
+        assert isinstance(server, subprocess.Popen)
+        workers, _ = processes_of(server, 3, 1)
+        assert health(url)["status"] == "ok"
+        (data / "2022" / "activities.toml").write_text("[[activity]\nbroken", encoding="utf-8")
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while workers[0] in (found := processes_of(server, 3, 1)[0]) or len(found) < 3:
+            assert time.monotonic() < deadline
+        while "degraded" not in (seen := statuses(url)):  # the new worker: on the last good data
+            assert time.monotonic() < deadline, seen
+        server.send_signal(signal.SIGHUP)  # systemctl reload: every worker anew
+        deadline = time.monotonic() + 30
+        while set(seen := statuses(url)) != {"degraded"}:
+            assert server.poll() is None, server.communicate()[0].decode()[-4000:]
+            assert time.monotonic() < deadline, seen
+            time.sleep(0.2)
+        answer = health(url)
+        assert answer["activities"] == 116 and answer["serving"] == "the last good data"
+        assert any("activities.toml" in str(e) for e in answer["data_errors"])  # type: ignore[attr-defined]
+        with urllib.request.urlopen(url + "/calendar.ics", timeout=5) as response:
+            assert response.status == 200 and b"BEGIN:VEVENT" in response.read()
+
+
+def test_the_scheduler_is_restarted_and_dies_with_the_server(tmp_path: Path) -> None:
+    with started(tmp_path) as running:
+        server = running["server"]
+        assert isinstance(server, subprocess.Popen)
+        _, (scheduler,) = processes_of(server, 3, 1)
+        os.kill(scheduler, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while True:
+            _, found = processes_of(server, 3, 1)
+            if found[0] != scheduler:
+                break
+            assert time.monotonic() < deadline, "the scheduler was not started again"
+        again = found[0]
+        # The server killed outright (no on_exit): its scheduler goes with it.
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while (
+            Path(f"/proc/{again}").exists()
+            and "Z" not in Path(f"/proc/{again}/stat").read_text().split(") ")[1][:1]
+        ):
+            assert time.monotonic() < deadline, "the scheduler outlived the server"
+            time.sleep(0.1)
+
+
+def test_production_needs_a_public_url(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("QUALITY_MONTH_PUBLIC_URL", "QUALITY_MONTH_TRUSTED_HOSTS")
+    }
+    env |= {"QUALITY_MONTH_BIND": f"127.0.0.1:{free_port()}", "QUALITY_MONTH_INSTANCE_PATH": str(tmp_path),
+            "QUALITY_MONTH_WORKERS": "1"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "python:web.production"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0 and "PUBLIC_URL is not configured" in done.stdout + done.stderr
