@@ -153,12 +153,20 @@ def _scheduler(args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    import sqlalchemy as sa
+
     from web.scheduler import start_for
 
     app = _app(args)
     if app is None:
         return 1
-    running = start_for(app)
+    try:
+        running = start_for(app)
+    except sa.exc.SQLAlchemyError as exc:
+        from web.state import State
+
+        print(State(app.config["DATABASE_URL"]).unavailable(exc), file=sys.stderr)
+        return 1
     if running is None:
         print("another process already runs the scheduler (instance/scheduler.lock, or the database's lock)",
               file=sys.stderr)  # fmt: skip

@@ -28,12 +28,13 @@ from flask import (
     request,
     stream_with_context,
 )
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response as BaseResponse
 
 from generators.kiosk import Fleet, Screen, load_fleet_for, segments, showing_at
 from generators.script import LANGUAGE_TAGS
 from web.api import campaign, json_response
-from web.state import State, database_url
+from web.state import State, StateUnavailable, database_url
 
 bp = Blueprint("kiosk", __name__)
 
@@ -98,7 +99,11 @@ def programme_document(
     day = moment.astimezone(loaded.timezone).date()
     images = _images(screen)
     if reloads is None:
-        reloads = state().reloads(screen.id)
+        try:
+            reloads = state().reloads(screen.id)
+        except StateUnavailable as exc:  # the screens play on; only the reload count is not known
+            current_app.logger.error("%s", exc)
+            reloads = 0
     key = (screen.id, day, days, reloads, tuple(sorted(images.items())))
     cache: dict[tuple[Any, ...], dict[str, Any]] = current_app.extensions.setdefault("kiosk_programmes", {})
     found = cache.get(key)
@@ -330,3 +335,11 @@ def init_app(app: Flask) -> None:
     if app.extensions["fleet"] is not None:
         app.extensions["kiosk_state"] = State(app.config["DATABASE_URL"])
     app.register_blueprint(bp)
+
+    @app.errorhandler(StateUnavailable)
+    def _state_unavailable(error: StateUnavailable) -> BaseResponse:
+        app.logger.error("%s", error)  # one line, naming the file and the fix: no traceback
+        from web.errors import _answer
+
+        # The answer is public: it says what is down, not where the file lives (the log has that).
+        return _answer(ServiceUnavailable("the screens' live state is not available now: the log says why"))

@@ -133,8 +133,26 @@ def upsert(
     return found
 
 
+class StateUnavailable(RuntimeError):
+    """The state database cannot be used: the message names it, the reason and the fix, in one line."""
+
+
+def _identity(path: str | None) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path) if path else None
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino) if found else None
+
+
 class State:
-    """What screens last reported, one row per screen, in the database of ``DATABASE_URL``."""
+    """What screens last reported, one row per screen, in the database of ``DATABASE_URL``.
+
+    Nothing else of the site needs it, so it is opened on first use, and a database that cannot be used
+    (a corrupt SQLite file, a server out of reach) raises ``StateUnavailable`` naming it, which the app
+    answers 503 for the live routes only. An SQLite file deleted or replaced while the site runs is
+    noticed at the next use (its device and inode changed) and opened again, in every process alike.
+    """
 
     #: How long a process keeps the reload counts: every open event stream asks for its screen's count
     #: each second, and 500 screens must cost two queries a second, not 500. An edit still reaches every
@@ -143,9 +161,41 @@ class State:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = engine_for(url)
+        parsed = sa.make_url(url)
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):  # a mistake of the configuration
+            raise ValueError(f"DATABASE_URL {parsed.render_as_string()}: only SQLite and PostgreSQL work")
+        self.file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+        self.where = self.file or parsed.render_as_string(hide_password=True)
+        self._opened: tuple[int, int] | None = None
         self._reloads: tuple[float, dict[str, int]] | None = None
         self._reloads_lock = threading.Lock()
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self.file and self._opened is not None and _identity(self.file) != self._opened:
+            close_engine(self.url)  # deleted or replaced: open what is there now (a new file if none)
+            self._opened = None
+        try:
+            engine = engine_for(self.url)
+        except sa.exc.SQLAlchemyError as exc:
+            raise self.unavailable(exc) from None
+        if self.file and self._opened is None:
+            self._opened = _identity(self.file)
+        return engine
+
+    def unavailable(self, exc: BaseException) -> StateUnavailable:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fix = (
+            "move the file away (a new one is made at once) or restore it from a backup"
+            if self.file else "check DATABASE_URL and that the database answers"
+        )  # fmt: skip
+        return StateUnavailable(f"the state database {self.where} cannot be used ({reason}): {fix}")
+
+    def _run(self, work: Any) -> Any:
+        try:
+            return work(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            raise self.unavailable(exc) from None
 
     def reloads(self, screen: str) -> int:
         """A screen's reload count, as of at most ``RELOADS_MAX_AGE`` seconds ago."""
@@ -158,25 +208,37 @@ class State:
 
     def beat(self, screen: str, moment: dt.datetime, showing: str, version: str) -> None:
         values = {"screen": screen, "last_seen": moment.timestamp(), "showing": showing, "version": version}
-        statement = upsert(self.engine, screen_state, values, copy=("last_seen", "showing", "version"))
-        with self.engine.begin() as connection:
-            connection.execute(statement)
+
+        def work(engine: sa.Engine) -> None:
+            statement = upsert(engine, screen_state, values, copy=("last_seen", "showing", "version"))
+            with engine.begin() as connection:
+                connection.execute(statement)
+
+        self._run(work)
 
     def reload(self, screen: str) -> int:
-        statement = upsert(
-            self.engine, screen_state, {"screen": screen, "reloads": 1},
-            changes={"reloads": screen_state.c.reloads + 1},
-        ).returning(screen_state.c.reloads)  # fmt: skip
-        with self.engine.begin() as connection:
-            reloads: int = connection.execute(statement).scalar_one()
+        def work(engine: sa.Engine) -> int:
+            statement = upsert(
+                engine, screen_state, {"screen": screen, "reloads": 1},
+                changes={"reloads": screen_state.c.reloads + 1},
+            ).returning(screen_state.c.reloads)  # fmt: skip
+            with engine.begin() as connection:
+                found: int = connection.execute(statement).scalar_one()
+            return found
+
+        reloads: int = self._run(work)
         self._reloads = None  # this process sees its own change at once
         return reloads
 
     def rows(self) -> dict[str, dict[str, Any]]:
         c = screen_state.c
-        with self.engine.connect() as connection:
-            query = sa.select(c.screen, c.last_seen, c.showing, c.version, c.reloads)
-            found = connection.execute(query).all()
+
+        def work(engine: sa.Engine) -> list[Any]:
+            with engine.connect() as connection:
+                query = sa.select(c.screen, c.last_seen, c.showing, c.version, c.reloads)
+                return list(connection.execute(query).all())
+
+        found = self._run(work)
         return {
             row.screen: {"last_seen": row.last_seen, "showing": row.showing, "version": row.version,
                          "reloads": row.reloads}

@@ -228,6 +228,7 @@ def test_the_environment_sets_the_database_url(tmp_path: Path, monkeypatch: pyte
     app = create_app({"DATA_DIR": DATA, "POSTER_DIR": str(tmp_path / "posters")})
     try:
         assert app.config["DATABASE_URL"] == url
+        assert app.test_client().get("/screens.json").status_code == 200  # opened on first use
         assert (tmp_path / "nested" / "fleet.sqlite").is_file()  # its folder made, its tables created
     finally:
         close_engine(url)
@@ -280,3 +281,48 @@ def test_reload_counts_are_kept_a_moment_and_own_changes_seen_at_once(database_u
     time.sleep(0.35)
     assert one.reloads("hq-lobby-east") == 1
     assert one.reload("hq-lobby-east") == 2 and one.reloads("hq-lobby-east") == 2
+
+
+def test_a_corrupt_state_file_leaves_the_rest_of_the_site_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = tmp_path / "state.sqlite"
+    state.write_bytes(b"not a database " * 500)
+    app = create_app({"TESTING": True, "DATA_DIR": DATA, "DATABASE_URL": f"sqlite:///{state}"})
+    client = app.test_client()
+    for path in [
+        "/",
+        "/calendar.ics",
+        "/posters.json",
+        "/kiosk/hq-lobby-east",
+        "/kiosk/hq-lobby-east/programme.json",
+    ]:
+        assert client.get(path).status_code == 200, path
+    answer = client.get("/screens.json")
+    assert answer.status_code == 503 and str(tmp_path) not in answer.get_data(as_text=True)
+    assert (
+        client.post("/kiosk/hq-lobby-east/heartbeat", json={"showing": "theme", "version": "v"}).status_code
+        == 503
+    )
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert logged and all(str(state) in m and "move the file away" in m and "\n" not in m for m in logged)
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback
+    # Moved away: a new one is made at once.
+    state.rename(tmp_path / "state.sqlite.bad")
+    assert client.get("/screens.json").status_code == 200
+
+
+def test_a_deleted_or_replaced_state_file_is_noticed_by_every_process(tmp_path: Path) -> None:
+    """Two workers (two State objects and engines, as in two processes) on one file; it is deleted: both
+    open the new one, and what one records the other sees (they used to split: some workers on the old,
+    unlinked file, some on a new one)."""
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    first, second = State(url), State(url)
+    first.beat("east", MOMENT, "theme", "v1")
+    assert second.rows()["east"]["showing"] == "theme"
+    for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    first.beat("east", MOMENT, "slogan-01", "v2")
+    assert second.rows()["east"]["showing"] == "slogan-01"
+    assert first.rows() == second.rows()
+    close_engine(url)
