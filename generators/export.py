@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import json
+import os
 import posixpath
 import re
 import shutil
@@ -104,7 +105,10 @@ def json_bytes(document: Any) -> bytes:
 @dataclass
 class SiteWriter:
     """Writes files into an export folder: atomically, and only those whose bytes changed; then removes
-    the files that the previous export wrote and this one did not."""
+    the files that the previous export wrote and this one did not.
+
+    ``begin`` records every file this export will write in the ledger before any is written, so that an
+    export stopped half-way leaves nothing that a later one does not know of and remove."""
 
     root: Path
     written: int = 0
@@ -123,6 +127,23 @@ class SiteWriter:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
+    def _ledger(self) -> set[str]:
+        ledger = self.root / LEDGER
+        return set(ledger.read_text("utf-8").split("\n")) - {""} if ledger.exists() else set()
+
+    def _record(self, names: set[str]) -> None:
+        ledger = self.root / LEDGER
+        listing = "".join(f"{name}\n" for name in sorted(names)).encode("utf-8")
+        if not ledger.exists() or ledger.read_bytes() != listing:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = ledger.with_name(f"{LEDGER}.{os.getpid()}.tmp")
+            tmp.write_bytes(listing)
+            tmp.replace(ledger)
+
+    def begin(self, planned: set[str]) -> None:
+        """Add the files this export will write to the ledger, before writing any of them."""
+        self._record(self._ledger() | planned)
+
     def write(self, name: str, data: bytes) -> None:
         target = self._target(name)
         self.size += len(data)
@@ -132,7 +153,7 @@ class SiteWriter:
                 return
         except OSError:
             pass
-        tmp = target.with_name(f".{target.name}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         tmp.replace(target)
         self.written += 1
@@ -149,26 +170,21 @@ class SiteWriter:
         if target.exists() and filecmp.cmp(source, target, shallow=False):
             self.unchanged += 1
             return
-        tmp = target.with_name(f".{target.name}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         shutil.copyfile(source, tmp)
         tmp.replace(target)
         self.written += 1
 
     def finish(self) -> None:
         """Remove what the last export wrote and this one did not, and record this one's files."""
-        ledger = self.root / LEDGER
-        before = set(ledger.read_text("utf-8").split("\n")) - {""} if ledger.exists() else set()
+        before = self._ledger()
         for name in sorted(before - self.files):
             stale = self.root / name
             if ".." not in name.split("/") and stale.is_file():
                 stale.unlink()
                 self.removed += 1
                 _prune(stale.parent, self.root)
-        listing = "".join(f"{name}\n" for name in sorted(self.files)).encode("utf-8")
-        if not ledger.exists() or ledger.read_bytes() != listing:
-            tmp = ledger.with_name(f"{LEDGER}.tmp")
-            tmp.write_bytes(listing)
-            tmp.replace(ledger)
+        self._record(self.files)
 
 
 def _prune(folder: Path, root: Path) -> None:

@@ -142,31 +142,41 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
                 return file_for(path)
             return None
 
-        for path, body in pages.items():
+        # What pages point to first (posters, ZIPs), the programmes next, pages last: an export stopped
+        # half-way leaves the old pages pointing at files that are still there. The ledger knows every
+        # file before one is written.
+        start = dt.datetime.combine(today, dt.time(0), loaded.timezone)
+        days = programme_days(today, loaded.end, DAYS_AHEAD)
+        programmes = [f"kiosk/{screen.id}/programme.json" for screen in screens]
+        writer.begin(
+            {file_for(path) for path in [*poster_files, *zips, *pages]} | set(programmes)
+            | ({"screens.json"} if screens else set())
+        )  # fmt: skip
+        done = len(pages)  # fetched; the posters, ZIPs and programmes are what is left to count
+        for path, source in [*poster_files.items(), *zips.items()]:
+            writer.copy(file_for(path), source, content_addressed=path in poster_files)
+            done += 1
+            report(done, total())
+
+        documents = []
+        for screen, name in zip(screens, programmes, strict=True):
+            document = programme_document(screen, start, days=days, reloads=0)
+            writer.write(name, json_bytes(rewrite_json(document, name, exported)))
+            documents.append(rewrite_json(screen_document(screen), "screens.json", exported))
+            done += 1
+            report(done, total())
+        if screens:
+            writer.write("screens.json", json_bytes({"screens": documents}))
+
+        # The home pages last of all: a site whose front page is new has everything behind it.
+        homes = {"/", "/hans/"}
+        for path, body in sorted(pages.items(), key=lambda item: item[0] in homes):
             name = file_for(path)
             if kinds[path] == "text/html":
                 body = rewrite_links(body.decode("utf-8"), name, exported).encode("utf-8")
             elif kinds[path] == "application/json":
                 body = json_bytes(rewrite_json(app.json.loads(body), name, exported))
             writer.write(name, body)
-
-        start = dt.datetime.combine(today, dt.time(0), loaded.timezone)
-        days = programme_days(today, loaded.end, DAYS_AHEAD)
-        documents = []
-        for screen in screens:
-            name = f"kiosk/{screen.id}/programme.json"
-            document = programme_document(screen, start, days=days, reloads=0)
-            writer.write(name, json_bytes(rewrite_json(document, name, exported)))
-            documents.append(rewrite_json(screen_document(screen), "screens.json", exported))
-            report(len(pages) + len(documents), total())
-        if screens:
-            writer.write("screens.json", json_bytes({"screens": documents}))
-
-        done = len(pages) + len(screens)
-        for path, source in [*poster_files.items(), *zips.items()]:
-            writer.copy(file_for(path), source, content_addressed=path in poster_files)
-            done += 1
-            report(done, total())
     writer.finish()
     return Report(
         len(writer.files), writer.written, writer.unchanged, writer.removed, writer.size, days, len(screens)

@@ -198,3 +198,41 @@ def test_a_kiosk_page_rotates_from_the_static_server(site: dict[str, Any], brows
     expect(page.locator("html")).not_to_have_attribute("data-current-slide", "", timeout=5000)
     assert errors == []
     page.context.close()
+
+
+def test_an_export_stopped_half_way_leaves_a_whole_site(
+    site: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped while copying (posters re-rendered for another base URL, so under new names): the pages
+    there are still the last export's, and every link leads to a file; a later export removes what the
+    stopped one wrote."""
+    from generators.export import LEDGER, SiteWriter
+
+    out = tmp_path / "site"
+    export_site(site["app"], out, TODAY)
+    posters = tmp_path / "posters"
+    campaign = load_current(DATA)
+    render_set(campaign, posters, "https://elsewhere.example/", workers=2,
+               only=lambda j: j.format == "kiosk-portrait" and j.design in {"theme", "slogan-01", "slogan-02"})  # fmt: skip
+    other = make_app(posters, "https://elsewhere.example/", tmp_path)
+    copy = SiteWriter.copy
+    calls = {"n": 0}
+
+    def stopping(self: SiteWriter, name: str, source: Path, content_addressed: bool = False) -> None:
+        calls["n"] += 1
+        if calls["n"] > 10:
+            raise KeyboardInterrupt  # as a kill would, half-way
+        copy(self, name, source, content_addressed)
+
+    monkeypatch.setattr(SiteWriter, "copy", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        export_site(other, out, TODAY)
+    monkeypatch.undo()
+    for page in out.rglob("*.html"):
+        for link in re.findall(r'\s(?:href|src)="([^"#:]+)(?:#[^"]*)?"', page.read_text("utf-8")):
+            assert (page.parent / link).is_file(), f"{page.relative_to(out)}: {link}"
+    # What the stopped export wrote is in the ledger already; a whole export leaves only its own files.
+    export_site(site["app"], out, TODAY)
+    listed = set((out / LEDGER).read_text("utf-8").split())
+    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.name != LEDGER}
+    assert on_disk == listed
