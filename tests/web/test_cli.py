@@ -126,3 +126,32 @@ def test_the_configured_data_folder_is_used_without_data(
     # --data, when given, still wins.
     app = _app(_parser().parse_args(["serve", "--data", str(DATA)]))
     assert app is not None and app.extensions["campaign"].id == "2022"
+
+
+def test_serve_names_the_site_not_its_server_versions(tiny: Path, tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "QUALITY_MONTH_INSTANCE_PATH": str(tmp_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--data", str(tiny), "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        guard = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    server_header = response.headers["Server"]
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < guard
+                time.sleep(0.2)
+        assert server_header == "quality-month"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

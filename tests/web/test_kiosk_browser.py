@@ -97,6 +97,7 @@ def open_kiosk(
 def wait_cached(page: Page) -> None:
     """Until the service worker says it has kept everything the page's programme needs."""
     html = page.locator("html")
+    expect(html).to_have_attribute("data-version", re.compile("^[0-9a-f]{16}$"), timeout=30000)
     expect(html).to_have_attribute("data-cached", html.get_attribute("data-version") or "", timeout=30000)
 
 
@@ -294,4 +295,25 @@ def test_the_cache_keeps_only_what_the_programme_needs(browser: Browser, server:
     posters = {path for path in kept if path.startswith("/posters/")}
     assert posters == set(programme["images"].values())
     assert not [path for path in kept if "old" in path]
+    context.close()
+
+
+def test_a_poster_that_never_arrives_does_not_stop_the_screen(browser: Browser, server: str) -> None:
+    """One tick is in flight at a time, so a decode that never ends (a request that hangs) must end: after
+    a minute of the page's clock the slide is shown as text and the page goes on."""
+    base = dt.datetime(2022, 9, 20, 15, 0, 1, tzinfo=ZONE)
+    set_clock(base)
+    context = browser.new_context(viewport={"width": 540, "height": 960}, service_workers="block")
+    page = context.new_page()
+    hung: list[Any] = []
+    page.route("**/posters/**", lambda route: hung.append(route))  # never answered
+    page.clock.install(time=base - dt.timedelta(seconds=1))
+    page.clock.pause_at(base)
+    page.goto(f"{server}/kiosk/{SCREEN}")
+    html = page.locator("html")
+    expect(html).to_have_attribute("data-version", re.compile("^[0-9a-f]{16}$"))
+    page.clock.run_for(61_000)
+    expect(page.locator(".layer.front")).to_have_attribute("data-fallback", re.compile(".+"))
+    expect(html).not_to_have_attribute("data-current-slide", "")
+    assert hung
     context.close()

@@ -246,6 +246,8 @@ def test_a_worker_restarted_on_broken_data_boots_on_the_last_good(tmp_path: Path
         assert isinstance(server, subprocess.Popen)
         workers, _ = processes_of(server, 3, 1)
         assert health(url)["status"] == "ok"
+        # gunicorn's control socket is this instance's, not one per user shared by every instance.
+        assert (tmp_path / "instance" / "gunicorn.ctl").exists()
         (data / "2022" / "activities.toml").write_text("[[activity]\nbroken", encoding="utf-8")
         os.kill(workers[0], signal.SIGKILL)
         deadline = time.monotonic() + 30

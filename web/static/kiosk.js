@@ -41,6 +41,15 @@
     return null;
   }
 
+  // A decode that never ends (a request that hangs) must not hold the one tick in flight for ever: after
+  // a minute the slide is shown as text.
+  const DECODE_MS = 60000;
+  const decode = (image) =>
+    Promise.race([
+      image.decode(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error("decode timed out")), DECODE_MS)),
+    ]);
+
   // Decode a slide's poster off screen; the URL, or null for a slide shown as text (no poster, or one
   // that cannot be had now).
   async function decoded(slide) {
@@ -49,7 +58,7 @@
     const image = new Image();
     image.src = url;
     try {
-      await image.decode();
+      await decode(image);
       return url;
     } catch (error) {
       return null;
@@ -65,7 +74,7 @@
       delete back.dataset.fallback;
       if (image.src !== url) image.src = url;
       try {
-        await image.decode(); // already decoded above: this only waits for the layer's own copy
+        await decode(image); // already decoded above: this only waits for the layer's own copy
       } catch (error) {
         back.dataset.fallback = slide.id;
       }
