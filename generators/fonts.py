@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import importlib.util
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,19 @@ from typing import Literal
 
 from generators.script import SCRIPTS, Script, to_hans
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+
+def shipped(checkout: Path, package: str) -> Path:
+    """A folder of files the project ships: where it stands in a checkout of the repository, else where
+    the wheel installed it (as the data package ``package``)."""
+    if checkout.is_dir():
+        return checkout
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"{checkout} is missing and {package} is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+FONT_DIR = shipped(Path(__file__).resolve().parent.parent / "assets" / "fonts", "quality_month_fonts")
 
 #: The family name the subsets carry instead of "Noto" (a trademark) and "Source" (the OFL Reserved
 #: Font Name).

@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Flask
 
+from generators.fonts import shipped
 from generators.loader import load_current
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_DATA = shipped(Path(__file__).resolve().parent.parent / "data", "quality_month_data")
 
 
 def _configured(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,6 +34,12 @@ def _configured(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     return app
+
+
+def instance_folder() -> Path:
+    """The instance folder: ``QUALITY_MONTH_INSTANCE_PATH``, else Flask's own choice (the repository's
+    ``instance/`` in a checkout, ``<prefix>/var/web-instance`` when installed from the wheel)."""
+    return Path(_configured().instance_path)
 
 
 def configured_data_dir() -> Path:

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from generators.model import Campaign
     from generators.poster_set import Result as RenderResult
 
-DEFAULT_POSTERS = Path(__file__).resolve().parent.parent / "instance" / "posters"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 
@@ -51,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", parents=[data], help="render every poster and banner")
     render.add_argument(
-        "--out", type=Path, default=DEFAULT_POSTERS, metavar="DIR",
-        help="where the posters and manifest.json go (default: instance/posters)",
+        "--out", type=Path, default=None, metavar="DIR",
+        help="where the posters and manifest.json go (default: POSTER_DIR of the configuration, else the "
+        "instance folder's posters/, where serve looks)",
     )  # fmt: skip
     render.add_argument(
         "--base-url", default=DEFAULT_BASE_URL, metavar="URL",
@@ -222,12 +222,16 @@ def _render(args: argparse.Namespace) -> int:
         for error in exc.errors:
             print(error, file=sys.stderr)
         return 1
+    from web import _configured
+
+    configured = _configured()
+    out = args.out or Path(configured.config.get("POSTER_DIR") or Path(configured.instance_path) / "posters")
     started = time.perf_counter()
-    result = _render_posters(campaign, args.out, base_url, args.formats, "render")
+    result = _render_posters(campaign, out, base_url, args.formats, "render")
     seconds = time.perf_counter() - started
     print(
         f"{result.rendered} rendered, {result.reused} unchanged, {len(result.refused)} refused "
-        f"in {seconds:.1f} s: {args.out / 'manifest.json'}"
+        f"in {seconds:.1f} s: {out / 'manifest.json'}"
     )
     return 1 if result.refused else 0
 

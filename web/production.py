@@ -21,8 +21,9 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 from typing import Any
+
+from web import instance_folder
 
 wsgi_app = "web:create_app()"
 bind = os.environ.get("QUALITY_MONTH_BIND", "127.0.0.1:8000")
@@ -37,9 +38,7 @@ keepalive = 5
 forwarded_allow_ips = os.environ.get("QUALITY_MONTH_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = os.environ.get("QUALITY_MONTH_ACCESS_LOG") or None
 # gunicorn's control socket in this instance's folder, not one per user that two instances would share.
-_INSTANCE = Path(
-    os.environ.get("QUALITY_MONTH_INSTANCE_PATH") or Path(__file__).resolve().parent.parent / "instance"
-)
+_INSTANCE = instance_folder()
 _INSTANCE.mkdir(parents=True, exist_ok=True)
 control_socket = str(_INSTANCE / "gunicorn.ctl")
 

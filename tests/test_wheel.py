@@ -1,0 +1,49 @@
+"""The package works installed from its wheel, not only from a checkout: the wheel holds the templates,
+the static files, the fonts and the campaign data, and the installed command finds them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+from tests.conftest import TESTS
+
+ROOT = TESTS.parent
+
+
+def test_the_wheel_installs_a_working_program(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    (wheel,) = (tmp_path / "dist").glob("quality_month-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for wanted in ["web/templates/base.html", "web/static/kiosk.js", "quality_month_fonts/LICENSE",
+                   "quality_month_data/screens.toml", "quality_month_data/2022/activities.toml"]:  # fmt: skip
+        assert wanted in names, wanted
+    assert sum(name.endswith(".otf") for name in names) == 6
+    # Installed beside this interpreter's packages (the dependencies), away from the checkout.
+    venv.create(tmp_path / "env", system_site_packages=True, with_pip=True)
+    python = tmp_path / "env" / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, timeout=300)
+    away = tmp_path / "elsewhere"
+    away.mkdir()
+    env = {
+        "PATH": str(tmp_path / "env" / "bin"),
+        "HOME": str(tmp_path),
+        "QUALITY_MONTH_INSTANCE_PATH": str(away),
+    }
+    check = subprocess.run(
+        [python, "-m", "web.cli", "check"], cwd=away, env=env, capture_output=True, text=True
+    )
+    assert check.returncode == 0 and "campaign 2022: 116 activities" in check.stdout, check.stderr
+    code = (
+        "import web, generators.fonts as f; app = web.create_app({'TESTING': True});"
+        "c = app.test_client(); r = c.get('/'); s = c.get('/static/style.css');"
+        "print(r.status_code, s.status_code, f.FONT_DIR.name, web.DEFAULT_DATA.name)"
+    )
+    page = subprocess.run([python, "-c", code], cwd=away, env=env, capture_output=True, text=True)
+    assert page.stdout.split() == ["200", "200", "quality_month_fonts", "quality_month_data"], page.stderr
