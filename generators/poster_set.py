@@ -124,14 +124,20 @@ def files_of(entry: dict[str, Any]) -> list[str]:
 _WORKER: dict[str, Any] = {}
 
 
-def _die_with_parent(parent: int) -> None:
-    """End this worker when the process that started it ends (a killed ``serve`` or ``render`` must not
-    leave workers drawing on for half a minute): the kernel's parent-death signal on Linux, and a
-    watcher thread wherever that is not there."""
+def parent_death_signal(sig: int) -> None:
+    """Ask the kernel to send this process ``sig`` when the thread that started it ends (Linux's
+    PR_SET_PDEATHSIG; nothing elsewhere)."""
     with contextlib.suppress(Exception):
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, sig)
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the process that started it ends (a killed ``serve`` or ``render`` must not
+    leave workers drawing on for half a minute): the kernel's parent-death signal, and a watcher thread
+    wherever that is not there."""
+    parent_death_signal(signal.SIGKILL)
     if os.getppid() != parent:
         os._exit(1)
 

@@ -16,7 +16,6 @@ body timeouts: slow clients are a buffering proxy's job (docs/deploy.md gives it
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -56,11 +55,11 @@ def scheduler_command() -> list[str]:
 def _die_with_parent() -> None:
     """In the scheduler's process, before it runs: the kernel ends it when the server's supervising
     thread (so the server) ends, even by kill -9 or a failed reload."""
-    with contextlib.suppress(Exception):
-        import ctypes
-        import signal
+    import signal
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    from generators.poster_set import parent_death_signal
+
+    parent_death_signal(signal.SIGTERM)
 
 
 def _supervise(server: Any, stop: threading.Event) -> None:
