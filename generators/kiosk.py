@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generators.loader import CampaignError, DataError, TomlFile, TomlRecord, records_of, unique_ids
+from generators.datafile import CampaignError, DataError, TomlFile, TomlRecord, records_of, unique_ids
 from generators.model import Campaign
 from generators.posters import FORMATS_BY_ID, designs
 from generators.script import SCRIPTS, Script
