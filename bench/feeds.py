@@ -28,7 +28,7 @@ from pathlib import Path
 
 from timing import ROOT, median_time
 
-from generators.catalog import activities_document
+from generators.documents import activities_document
 from generators.feeds import all_feeds, build_feed
 from generators.loader import load_current
 from web import create_app

@@ -18,85 +18,60 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from generators.catalog import Selection
+from generators import wording
 from generators.model import CONFIDENCE_LABELS, Activity, Campaign
-from generators.script import LANGUAGE_TAGS, Script, in_script
+from generators.script import LANGUAGE_TAGS, SCRIPTS, Script, in_script
+from generators.selection import ALL, KEY_DATES, Cut, cuts
 
 #: How often subscribers' clients should re-read a feed (REFRESH-INTERVAL and X-PUBLISHED-TTL).
 REFRESH = dt.timedelta(hours=12)
 PRODID = "-//quality-month//Campaign calendar//ZH"
 
-_NUMERALS = "〇一二三四五六七八九"
-
 
 @dataclass(frozen=True)
 class Feed:
-    """A feed: a selection of the campaign's activities in one script.
+    """A feed: a cut of the campaign's activities in one script."""
 
-    ``group`` says what the feed is cut by (``all``, ``key-dates``, ``organizer-kind``, ``organizer``,
-    ``kind``) and ``key`` which one (an organizer id, a kind); ``id`` joins them.
-    """
-
-    group: str
-    key: str | None
+    cut: Cut
     script: Script
 
     @property
+    def group(self) -> str:
+        return self.cut.group
+
+    @property
+    def key(self) -> str | None:
+        return self.cut.key
+
+    @property
     def id(self) -> str:
-        base = self.group if self.key is None else f"{self.group}-{self.key}"
-        return base if self.script == "hant" else f"{base}.hans"
+        return self.cut.slug if self.script == "hant" else f"{self.cut.slug}.hans"
 
     @property
     def path(self) -> str:
         """The feed's path below the site's root, the same on the server and in a static export."""
         suffix = "" if self.script == "hant" else ".hans"
-        if self.group == "all":
+        if self.cut == ALL:
             return f"calendar{suffix}.ics"
-        base = self.group if self.key is None else f"{self.group}-{self.key}"
-        return f"feeds/{base}{suffix}.ics"
-
-    @property
-    def selection(self) -> Selection:
-        if self.group == "organizer-kind":
-            return Selection(organizer_kind=self.key)
-        if self.group == "organizer":
-            return Selection(organizer=self.key)
-        if self.group == "kind":
-            return Selection(kind=self.key)
-        return Selection()
+        return f"feeds/{self.cut.slug}{suffix}.ics"
 
     def activities(self, campaign: Campaign) -> list[Activity]:
         """The feed's activities, in the data's order."""
-        chosen = self.selection.select(campaign)
-        if self.group == "key-dates":
-            chosen = [a for a in chosen if a.span.own]
-        return chosen
+        return self.cut.activities(campaign)
 
     def title(self, campaign: Campaign) -> str:
         """The calendar's name as subscribers see it, in the feed's script."""
         name = f"{campaign.name}活動"
-        if self.group == "key-dates":
+        if self.cut == KEY_DATES:
             name += " · 重點日期"
-        elif self.group == "organizer-kind" and self.key is not None:
-            name += f" · {campaign.organizer_kinds[self.key]}"
-        elif self.group == "organizer" and self.key is not None:
-            name += f" · {campaign.organizers[self.key].short}"
-        elif self.group == "kind" and self.key is not None:
-            name += f" · {campaign.activity_kinds[self.key]}"
+        elif self.cut.key is not None:
+            name += f" · {self.cut.label(campaign, short=True)}"
         return in_script(name, self.script)
 
 
 def all_feeds(campaign: Campaign) -> list[Feed]:
-    """Every feed of the campaign in both scripts: the whole campaign, the key dates, one per organizer
-    kind, one per organizer that runs an activity, one per activity kind in use."""
-    used_organizers = {o for a in campaign.activities for o in a.organizers}
-    used_kinds = {a.kind for a in campaign.activities}
-    used_organizer_kinds = {campaign.organizers[o].kind for o in used_organizers}
-    cuts: list[tuple[str, str | None]] = [("all", None), ("key-dates", None)]
-    cuts += [("organizer-kind", k) for k in campaign.organizer_kinds if k in used_organizer_kinds]
-    cuts += [("organizer", o) for o in campaign.organizers if o in used_organizers]
-    cuts += [("kind", k) for k in campaign.activity_kinds if k in used_kinds]
-    return [Feed(group, key, script) for script in ("hant", "hans") for group, key in cuts]
+    """Every feed of the campaign in both scripts: one per cut (``selection.cuts``)."""
+    return [Feed(cut, script) for script in SCRIPTS for cut in cuts(campaign)]
 
 
 def find_feed(campaign: Campaign, path: str) -> Feed | None:
@@ -120,37 +95,30 @@ def last_modified(campaign: Campaign, activities: Iterable[Activity]) -> dt.date
     return max(stamps, default=fallback)
 
 
-def _chinese_number(value: int) -> str:
-    if value < 10:
-        return _NUMERALS[value]
-    tens, units = divmod(value, 10)
-    return ("" if tens == 1 else _NUMERALS[tens]) + "十" + ("" if units == 0 else _NUMERALS[units])
-
-
 def _source_line(campaign: Campaign, activity: Activity) -> str:
-    items = "、".join(f"附件{s.annex}第{_chinese_number(s.item)}項" for s in activity.sources)
-    return f"來源:{campaign.title}({campaign.document_number}){items}"
+    items = wording.listed(f"附件{s.annex}第{wording.numeral(s.item)}項" for s in activity.sources)
+    return wording.labelled("來源", f"{campaign.title}{wording.bracketed(campaign.document_number)}{items}")
 
 
 def _date_line(campaign: Campaign, activity: Activity) -> str:
     if not activity.span.own:
-        start, end = campaign.start, campaign.end
-        period = f"{start.year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
-        return f"日期:通知未列明具體日期,於活動期間({period})開展"
+        period = wording.bracketed(wording.days(campaign.start, campaign.end))
+        return wording.labelled("日期", f"通知未列明具體日期，於活動期間{period}開展")
     parts = []
     if activity.date_note:
         parts.append(activity.date_note)
     source = activity.date_source
     if source is not None:
         where = source.url or source.note or ""
-        parts.append(f"日期來源:{where}(可信度:{CONFIDENCE_LABELS[source.confidence]})")
-    return "日期:" + ";".join(parts)
+        confidence = wording.bracketed(wording.labelled("可信度", CONFIDENCE_LABELS[source.confidence]))
+        parts.append(wording.labelled("日期來源", where) + confidence)
+    return wording.labelled("日期", "；".join(parts))
 
 
 def description(campaign: Campaign, activity: Activity) -> str:
     """An event's DESCRIPTION, in Traditional script: the notice's sentence, organizers, sources, date."""
-    organizers = "、".join(campaign.organizers[o].name for o in activity.organizers)
-    lines = [activity.text, "", f"主辦:{organizers}", _source_line(campaign, activity)]
+    organizers = wording.listed(campaign.organizers[o].name for o in activity.organizers)
+    lines = [activity.text, "", wording.labelled("主辦", organizers), _source_line(campaign, activity)]
     lines.append(_date_line(campaign, activity))
     return "\n".join(lines)
 
@@ -200,7 +168,7 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
     script = feed.script
     calendar = icalendar.Calendar()
     title = feed.title(campaign)
-    summary = in_script(f"{campaign.title}({campaign.document_number})所列活動", script)
+    summary = in_script(f"{campaign.title}{wording.bracketed(campaign.document_number)}所列活動", script)
     feed_url = f"{base_url}{feed.path}"
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -19,10 +19,10 @@ from typing import Literal
 from PIL import Image, ImageDraw
 
 from generators import fonts
-from generators.agenda import WEEKDAYS
 from generators.model import Activity, Campaign
 from generators.script import LANGUAGE_TAGS, Script, in_script
 from generators.typeset import CannotFit, Direction, Setting, fit, font
+from generators.wording import WEEKDAYS
 
 RED = (200, 22, 29)
 RED_DARK = (150, 12, 20)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 WEEKDAYS = "一二三四五六日"
 #: The weekday names of schedules (``mon-fri``) and APScheduler's ``day_of_week``, Monday first.
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_NUMERALS = "〇一二三四五六七八九"
 #: Between the two ends of a stretch of days: 9月1日至9月30日.
 TO = "至"
 #: Between the items of a list of names: 市場監管總局、工業和信息化部.
@@ -78,3 +79,13 @@ def bracketed(text: str) -> str:
 def weekday_keys(numbers: Sequence[int] | Iterable[int]) -> str:
     """Weekday numbers (Monday 0) as ``mon,tue``."""
     return ",".join(WEEKDAY_KEYS[n] for n in sorted(numbers))
+
+
+def numeral(value: int) -> str:
+    """A whole number from 0 to 99 in Chinese numerals, as notices number their items: 三, 十二, 二十."""
+    if not 0 <= value < 100:
+        raise ValueError(f"{value} is not from 0 to 99")
+    if value < 10:
+        return _NUMERALS[value]
+    tens, units = divmod(value, 10)
+    return ("" if tens == 1 else _NUMERALS[tens]) + "十" + ("" if units == 0 else _NUMERALS[units])

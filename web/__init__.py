@@ -106,9 +106,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     _load_data(app)
 
-    from web import api, calendar, errors, feeds, kiosk, posters, security
+    from web import api, calendar, context, errors, feeds, kiosk, posters, security
 
     security.init_app(app)
+    context.init_app(app)
     errors.init_app(app)
     api.init_app(app)
     feeds.init_app(app)

@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, abort, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from generators.catalog import Selection, activities_document
-from generators.model import Campaign
+from generators.documents import activities_document
+from generators.selection import Selection
+from web.context import campaign, json_response
 
 bp = Blueprint("api", __name__)
 
 _FILTERS = ("organizer", "organizer_kind", "kind", "date")
-
-
-def campaign() -> Campaign:
-    loaded: Campaign = current_app.extensions["campaign"]
-    return loaded
-
-
-def json_response(document: Any, max_age: int = 300) -> BaseResponse:
-    """A JSON document with a strong ETag, answered 304 when the client already has it."""
-    body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
-    response = Response(body, mimetype="application/json")
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    response.cache_control.public = True
-    response.cache_control.max_age = max_age
-    return response.make_conditional(request)
 
 
 def selection_from_query() -> Selection:

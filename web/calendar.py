@@ -17,76 +17,41 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from generators.agenda import WEEKDAYS, dated_days, month_grid, months, spans_period
-from generators.catalog import Selection
 from generators.feeds import Feed, activity_url
 from generators.model import CONFIDENCE_LABELS, Activity, Campaign
-from generators.script import LANGUAGE_TAGS, Script, in_script
-from web.api import campaign
-from web.feeds import base_url, webcal
+from generators.month_grid import dated_days, month_grid, months, spans_period
+from generators.script import Script, in_script
+from generators.selection import ALL, KEY_DATES, Cut
+from web.context import base_url, campaign, root, use_script, webcal
 
 bp = Blueprint("calendar", __name__)
 
-_GROUPS = {"organizers": "organizer", "organizer-kinds": "organizer-kind", "kinds": "kind"}
-
-
 @dataclass(frozen=True)
 class View:
-    """What a page shows: a filter (``group`` and ``key``, or neither) in a script."""
+    """What a page shows: a cut of the campaign in a script."""
 
     script: Script
-    group: str = "all"
-    key: str | None = None
+    cut: Cut = ALL
 
     @property
     def feed(self) -> Feed:
-        return Feed(self.group, self.key, self.script)
-
-    @property
-    def selection(self) -> Selection:
-        return self.feed.selection
-
-    def segment(self) -> str:
-        """The view's path below the script's root: ``""`` or ``organizers/samr/``."""
-        for segment, group in _GROUPS.items():
-            if group == self.group:
-                return f"{segment}/{self.key}/"
-        return ""
-
-    def label(self, loaded: Campaign) -> str | None:
-        if self.group == "organizer" and self.key:
-            return loaded.organizers[self.key].name
-        if self.group == "organizer-kind" and self.key:
-            return loaded.organizer_kinds[self.key]
-        if self.group == "kind" and self.key:
-            return loaded.activity_kinds[self.key]
-        return None
+        return Feed(self.cut, self.script)
 
 
 def _script() -> Script:
     prefix = request.blueprint or ""
-    return "hans" if prefix.endswith("_hans") else "hant"
+    return use_script("hans" if prefix.endswith("_hans") else "hant")
 
 
-def _root(script: Script) -> str:
-    return "/" if script == "hant" else "/hans/"
-
-
-def _view(group_segment: str | None, key: str | None) -> View:
+def _view(segment: str | None, key: str | None) -> View:
     script = _script()
-    if group_segment is None:
+    if segment is None or key is None:
         return View(script)
-    group = _GROUPS[group_segment]
-    loaded = campaign()
-    known = {
-        "organizer": loaded.organizers,
-        "organizer-kind": loaded.organizer_kinds,
-        "kind": loaded.activity_kinds,
-    }[group]
-    if key not in known:
+    cut = Cut.from_segment(segment, key)  # the route admits only the known folders
+    if not cut.exists_in(campaign()):
         what = {"organizer": "organizer", "organizer-kind": "kind of organizer", "kind": "kind of activity"}
-        abort(404, f"there is no {what[group]} {key!r} in this campaign")
-    return View(script, group, key)
+        abort(404, f"there is no {what[cut.group]} {key!r} in this campaign")
+    return View(script, cut)
 
 
 def subscribe_links(feed: Feed) -> dict[str, str]:
@@ -150,26 +115,15 @@ def _google_event_link(loaded: Campaign, activity: Activity, script: Script) -> 
 
 def _page(template: str, view: View, **context: Any) -> str:
     loaded = campaign()
-    script = view.script
-    other: Script = "hans" if script == "hant" else "hant"
-    current = request.path.removeprefix(_root(script).rstrip("/")) or "/"
-    switch_path = _root(other).rstrip("/") + current
-    if request.query_string:
-        switch_path += "?" + request.query_string.decode("utf-8", "replace")
+    script = use_script(view.script)
     links = subscribe_links(view.feed)
     return render_template(
         template,
-        campaign=loaded,
         view=view,
-        script=script,
-        lang=LANGUAGE_TAGS[script],
-        root=_root(script),
-        switch_path=switch_path,
-        switch_lang=LANGUAGE_TAGS[other],
         subscribe=links,
-        key_dates=subscribe_links(Feed("key-dates", None, script)) if view.group == "all" else None,
+        key_dates=subscribe_links(Feed(KEY_DATES, script)) if view.cut == ALL else None,
         qr=qr_code(links["https"], in_script("以手機掃描訂閱", script)),
-        view_label=view.label(loaded),
+        view_label=view.cut.label(loaded),
         filter_options=_filter_options(loaded, script),
         **context,
     )
@@ -210,7 +164,7 @@ def _day_query() -> dt.date | None:
 def month(group: str | None, key: str | None) -> str:
     view = _view(group, key)
     loaded = campaign()
-    chosen = view.selection.select(loaded)
+    chosen = view.cut.selection.select(loaded)
     whole = [a for a in chosen if a.span.own and spans_period(loaded, a)]
     in_grid = [a for a in chosen if a not in whole]
     grids = [((y, m), month_grid(loaded, in_grid, y, m)) for y, m in months(loaded)]
@@ -218,7 +172,6 @@ def month(group: str | None, key: str | None) -> str:
         "month.html",
         view,
         grids=grids,
-        weekdays=WEEKDAYS,
         whole=whole,
         undated=[a for a in chosen if not a.span.own],
         count=len(chosen),
@@ -231,7 +184,7 @@ def agenda(group: str | None, key: str | None) -> str:
     view = _view(group, key)
     loaded = campaign()
     day = _day_query()
-    chosen = view.selection.select(loaded)
+    chosen = view.cut.selection.select(loaded)
     if day is not None:
         chosen = [a for a in chosen if day in a.span.days()]
     # As in the grid: an activity dated for the whole period is listed once, not under every day.
@@ -242,7 +195,6 @@ def agenda(group: str | None, key: str | None) -> str:
         view,
         whole=whole,
         days=[(d, items) for d, items in by_day if day is None or d == day],
-        weekdays=WEEKDAYS,
         undated=[a for a in chosen if not a.span.own],
         day=day,
         count=len(chosen),
@@ -272,11 +224,11 @@ def filter_redirect() -> BaseResponse:
     target = request.args.get("to", "")
     parts = target.strip("/").split("/")
     if target == "":
-        return redirect(_root(_script()), 303)
-    if len(parts) != 2 or parts[0] not in _GROUPS:
+        return redirect(root(_script()), 303)
+    if len(parts) != 2 or parts[0] not in Cut.segments():
         abort(400, f"{target!r} is not a filter")
     view = _view(parts[0], parts[1])
-    return redirect(_root(view.script) + view.segment(), 303)
+    return redirect(root(view.script) + view.cut.segment, 303)
 
 
 @bp.after_request

@@ -21,7 +21,7 @@ def _answer(error: HTTPException) -> Response:
         answer.status_code = code
         return answer
     script: Script = "hans" if request.path.startswith("/hans/") else "hant"
-    home = "回到活動日曆" if code < 500 else "稍後再試,或回到活動日曆"
+    home = "回到活動日曆" if code < 500 else "稍後再試，或回到活動日曆"
     body = render_template(
         "error.html",
         script=script,

@@ -60,7 +60,7 @@ class Report:
 def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None = None) -> Report:
     """Write the site into ``out``. ``today`` (the local day of the export) is where the kiosk
     programmes start: the same data on the same day gives the same bytes."""
-    from web.api import campaign
+    from web.context import campaign
     from web.kiosk import DAYS_AHEAD, programme_document, screen_document
     from web.posters import file_url, manifest, poster_dir, zip_file
 

@@ -11,23 +11,12 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from generators.feeds import Feed, all_feeds, build_feed, last_modified
-from web.api import campaign, json_response
+from web.context import base_url, campaign, json_response, webcal
 
 bp = Blueprint("feeds", __name__)
 
 #: Built feeds by (path, base URL). Bounded, since the base URL follows the request's Host header.
 _CACHE_SIZE = 1024
-
-
-def base_url() -> str:
-    """The public root of the site, ending with a slash: ``PUBLIC_URL`` if configured, else this host."""
-    configured: str | None = current_app.config.get("PUBLIC_URL")
-    root = configured or request.url_root
-    return root if root.endswith("/") else root + "/"
-
-
-def webcal(url: str) -> str:
-    return "webcal://" + url.split("://", 1)[1]
 
 
 @dataclass(frozen=True)

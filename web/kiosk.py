@@ -33,7 +33,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from generators.kiosk import Fleet, Screen, load_fleet_for, segments, showing_at
 from generators.script import LANGUAGE_TAGS
-from web.api import campaign, json_response
+from web.context import campaign, json_response
 from web.state import State, StateUnavailable, database_url
 
 bp = Blueprint("kiosk", __name__)

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from generators.poster_set import files_of, load_manifest, render_set, stored
 from generators.posters import FORMATS, FORMATS_BY_ID
 from generators.script import LANGUAGE_TAGS, SCRIPTS, Script
-from web.api import campaign, json_response
+from web.context import campaign, json_response
 
 bp = Blueprint("posters", __name__)
 

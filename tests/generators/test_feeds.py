@@ -17,6 +17,7 @@ import vobject
 from generators.feeds import Feed, all_feeds, build_feed, find_feed
 from generators.loader import load_campaign
 from generators.model import Campaign
+from generators.selection import ALL, KEY_DATES, Cut
 from tests.conftest import TESTS, Edit, revised
 
 BASE = "https://quality-month.example/"
@@ -25,7 +26,7 @@ ICALJS = TESTS / "js" / "parse_feeds.mjs"
 
 
 def whole(campaign: Campaign, script: str = "hant") -> bytes:
-    return build_feed(campaign, Feed("all", None, script), BASE)  # type: ignore[arg-type]
+    return build_feed(campaign, Feed(ALL, script), BASE)  # type: ignore[arg-type]
 
 
 def check_bytes(body: bytes) -> None:
@@ -148,10 +149,10 @@ def test_feed_list(real: Campaign) -> None:
     organizers = {o for a in real.activities for o in a.organizers}
     assert {f.key for f in feeds if f.group == "organizer"} == organizers
     assert all(f.activities(real) for f in feeds), "no feed is empty"
-    assert len(Feed("all", None, "hant").activities(real)) == len(real.activities)
-    key_dates = Feed("key-dates", None, "hant").activities(real)
+    assert len(Feed(ALL, "hant").activities(real)) == len(real.activities)
+    key_dates = Feed(KEY_DATES, "hant").activities(real)
     assert key_dates and all(a.span.own for a in key_dates)
-    assert find_feed(real, "feeds/organizer-samr.hans.ics") == Feed("organizer", "samr", "hans")
+    assert find_feed(real, "feeds/organizer-samr.hans.ics") == Feed(Cut("organizer", "samr"), "hans")
     assert find_feed(real, "feeds/organizer-nobody.ics") is None
 
 

@@ -16,6 +16,7 @@ from generators.feeds import Feed, _categories, all_feeds, build_feed, descripti
 from generators.loader import load_campaign
 from generators.model import Campaign, DateSource, Organizer
 from generators.script import LANGUAGE_TAGS, in_script
+from generators.selection import ALL
 from tests.conftest import TINY
 
 BASE = "https://quality-month.example/"
@@ -124,7 +125,7 @@ def test_feeds_fold_and_unfold_to_the_same_text(campaign: Campaign) -> None:
         script = feed.script
         language = LANGUAGE_TAGS[script]
         title = feed.title(campaign)
-        summary = in_script(f"{campaign.title}({campaign.document_number})所列活動", script)
+        summary = in_script(f"{campaign.title}（{campaign.document_number}）所列活動", script)
         # icalendar reads NAME and X-WR- properties without unescaping them: read them here.
         head = lines[: lines.index("BEGIN:VTIMEZONE")]
         assert _text_of(head, "NAME") == _text_of(head, "X-WR-CALNAME") == title
@@ -156,7 +157,7 @@ def test_one_summary_folds_and_unfolds(title: str, script: str) -> None:
     base = _tiny()
     activity = dataclasses.replace(base.activities[0], title=title)
     campaign = dataclasses.replace(base, activities=(activity,))
-    body = build_feed(campaign, Feed("all", None, script), BASE)  # type: ignore[arg-type]
+    body = build_feed(campaign, Feed(ALL, script), BASE)  # type: ignore[arg-type]
     lines = _check_folding(body)
     expected = activity.title_in(script)  # type: ignore[arg-type]
     assert f"SUMMARY;LANGUAGE={LANGUAGE_TAGS[script]}:{_escaped(expected)}" in lines  # type: ignore[index]

@@ -1,4 +1,4 @@
-"""The web calendar's arithmetic: the weeks of a month and the activities of each day."""
+"""The web calendar's month grid: the weeks of a month (Monday first) and the activities of each day."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from generators.model import Activity, Campaign
-
-WEEKDAYS = "一二三四五六日"  # Monday first, as Chinese calendars print it
 
 
 @dataclass(frozen=True)

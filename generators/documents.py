@@ -2,51 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from generators.model import Activity, Campaign, Span
 from generators.script import to_hans
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which activities a view or feed shows: every field left ``None`` selects everything."""
-
-    organizer: str | None = None
-    organizer_kind: str | None = None
-    kind: str | None = None
-    day: dt.date | None = None
-
-    def problems(self, campaign: Campaign) -> list[str]:
-        """What in this selection names nothing in ``campaign``: unknown ids, a day outside the period."""
-        found = []
-        if self.organizer is not None and self.organizer not in campaign.organizers:
-            found.append(f"unknown organizer {self.organizer!r}")
-        if self.organizer_kind is not None and self.organizer_kind not in campaign.organizer_kinds:
-            found.append(f"unknown organizer kind {self.organizer_kind!r}")
-        if self.kind is not None and self.kind not in campaign.activity_kinds:
-            found.append(f"unknown activity kind {self.kind!r}")
-        if self.day is not None and not campaign.start <= self.day <= campaign.end:
-            found.append(f"{self.day} is outside the campaign period {campaign.start} to {campaign.end}")
-        return found
-
-    def select(self, campaign: Campaign) -> list[Activity]:
-        """The activities of ``campaign`` this selection takes, in the data's order."""
-        return [a for a in campaign.activities if self._takes(campaign, a)]
-
-    def _takes(self, campaign: Campaign, activity: Activity) -> bool:
-        if self.organizer is not None and self.organizer not in activity.organizers:
-            return False
-        if self.organizer_kind is not None and not any(
-            campaign.organizers[o].kind == self.organizer_kind for o in activity.organizers
-        ):
-            return False
-        if self.kind is not None and activity.kind != self.kind:
-            return False
-        return self.day is None or self.day in activity.span.days()
 
 
 def span_document(span: Span) -> dict[str, Any]:

@@ -1,0 +1,123 @@
+"""What every blueprint reads from the app (the campaign, the clock, the site's public root) and how it
+answers JSON; and the context every page's template gets, from one context processor: the campaign,
+the page's script with its language tag and root, the link to the page in the other script, and no
+subscription unless the view gives one; with the filters of Chinese dates (``zh_date``, ``zh_days``,
+``zh_weekday``…) from ``generators.wording``.
+
+A view says which script its page is in with ``use_script``; a page that exists in one script only
+(the dashboard) says so with ``one_script``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from generators import wording
+from generators.model import Campaign
+from generators.script import LANGUAGE_TAGS, Script
+
+
+def campaign() -> Campaign:
+    """The campaign the app serves (loaded once, by the app factory)."""
+    loaded: Campaign = current_app.extensions["campaign"]
+    return loaded
+
+
+def now() -> dt.datetime:
+    """The wall clock: read here, in web/, and handed to the domain as an argument. Tests may set
+    ``CLOCK`` to a function that returns an aware datetime."""
+    clock = current_app.config.get("CLOCK")
+    found: dt.datetime = clock() if clock is not None else dt.datetime.now(dt.UTC)
+    return found
+
+
+def base_url() -> str:
+    """The public root of the site, ending with a slash: ``PUBLIC_URL`` if configured, else this host."""
+    configured: str | None = current_app.config.get("PUBLIC_URL")
+    root = configured or request.url_root
+    return root if root.endswith("/") else root + "/"
+
+
+def webcal(url: str) -> str:
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def json_response(document: Any, max_age: int = 300) -> BaseResponse:
+    """A JSON document with a strong ETag, answered 304 when the client already has it."""
+    body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+    response = Response(body, mimetype="application/json")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    return response.make_conditional(request)
+
+
+# --- the pages' context ---------------------------------------------------------------------------
+
+
+def root(script: Script) -> str:
+    """The root of a script's pages: ``/`` or ``/hans/``."""
+    return "/" if script == "hant" else "/hans/"
+
+
+def other(script: Script) -> Script:
+    return "hans" if script == "hant" else "hant"
+
+
+def use_script(script: Script) -> Script:
+    """Say that this request's page is in ``script`` (the context processor reads it)."""
+    g.script = script
+    return script
+
+
+def one_script() -> None:
+    """Say that this request's page exists in its script only: its script link points to itself."""
+    g.one_script = True
+
+
+def script_of_path() -> Script:
+    """The script a path asks for: Simplified below ``/hans/``, else Traditional."""
+    return "hans" if request.path.startswith("/hans/") or request.path == "/hans" else "hant"
+
+
+def switch_path(script: Script) -> str:
+    """The same page in the other script: the path with its ``/hans`` prefix added or taken away, and
+    the query but for a ``script`` choice."""
+    if g.get("one_script"):
+        return request.full_path.rstrip("?")
+    plain = request.path.removeprefix("/hans") if request.path.startswith("/hans/") else request.path
+    path = root(other(script)).rstrip("/") + plain
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "script"]
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def page_context() -> dict[str, Any]:
+    script: Script = g.get("script") or script_of_path()
+    shown = script if g.get("one_script") else other(script)
+    return {
+        "campaign": campaign(),
+        "script": script,
+        "lang": LANGUAGE_TAGS[script],
+        "root": root(script),
+        "switch_path": switch_path(script),
+        "switch_lang": LANGUAGE_TAGS[shown],
+        "subscribe": None,
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(page_context)
+    # The Chinese dates of the pages, written as everywhere else (generators/wording.py).
+    app.add_template_filter(wording.date, "zh_date")
+    app.add_template_filter(wording.month_day, "zh_month_day")
+    app.add_template_filter(wording.weekday, "zh_weekday")
+    app.add_template_filter(lambda days: wording.days(days[0], days[-1]), "zh_days")
+    app.jinja_env.globals["weekdays"] = wording.WEEKDAYS
+    app.add_template_global(wording.month, "zh_month")
