@@ -26,6 +26,7 @@ from web.context import base_url, campaign, root, use_script, webcal
 
 bp = Blueprint("calendar", __name__)
 
+
 @dataclass(frozen=True)
 class View:
     """What a page shows: a cut of the campaign in a script."""
