@@ -52,7 +52,7 @@ def test_filter_and_subscribe_panel(page: Page, server: str) -> None:
     expect(page).to_have_url(server + "/organizers/samr/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("國家市場監督管理總局")
     panel = page.locator("aside.subscribe")
-    webcal = panel.get_by_role("link", name="以行事曆程式訂閱(Apple 行事曆、Thunderbird)")
+    webcal = panel.get_by_role("link", name="以行事曆程式訂閱（Apple 行事曆、Thunderbird）")
     expect(webcal).to_have_attribute(
         "href", "webcal://127.0.0.1:" + server.rsplit(":", 1)[1] + "/feeds/organizer-samr.ics"
     )
