@@ -16,6 +16,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+import tomlkit
+import tomlkit.exceptions
+import tomlkit.items
+from tomlkit.items import KeyType, SingleKey
+
+from generators.files import write_atomic
 from generators.model import Activity, Campaign, Organizer, Revision
 
 REVISIONS_FILE = "revisions.toml"
@@ -121,24 +127,56 @@ def revise(campaign: Campaign, revisions: Mapping[str, Revision], now: dt.dateti
     return updated
 
 
-def dump_revisions(revisions: Mapping[str, Revision]) -> str:
-    """The revision file's text, sorted by id so that it diffs well."""
-    lines = [
-        "# The revision history of the activities, for the feeds' SEQUENCE, CREATED and LAST-MODIFIED.",
-        "# Written by `quality-month revise`; do not edit by hand.",
-    ]
+_HEADER = (
+    "The revision history of the activities, for the feeds' SEQUENCE, CREATED and LAST-MODIFIED.",
+    "Written by `quality-month revise`; do not edit by hand.",
+)
+
+
+def dump_revisions(revisions: Mapping[str, Revision], previous: str | None = None) -> str:
+    """The revision file's text, sorted by id so that it diffs well. Given the ``previous`` text of the
+    file, its comments and layout are kept and only the values that changed are rewritten."""
+    document = _document(previous)
+    entries = document.get("activity")
+    if not isinstance(entries, tomlkit.items.Table):
+        entries = tomlkit.table(is_super_table=True)
+        document["activity"] = entries
+    for ident in sorted(set(revisions) - set(entries)):
+        entries.add(SingleKey(ident, t=KeyType.Basic), tomlkit.table())
     for ident in sorted(revisions):
-        entry = revisions[ident]
-        lines += [
-            "",
-            f'[activity."{ident}"]',
-            f'significant = "{entry.significant}"',
-            f'content = "{entry.content}"',
-            f"sequence = {entry.sequence}",
-            f"created = {_stamp(entry.created)}",
-            f"modified = {_stamp(entry.modified)}",
-        ]
-    return "\n".join(lines) + "\n"
+        entry, table = revisions[ident], entries[ident]
+        values = {
+            "significant": tomlkit.item(entry.significant), "content": tomlkit.item(entry.content),
+            "sequence": tomlkit.item(entry.sequence),
+            # Parsed from TOML text, so that a time is written as 2022-08-19T00:00:00Z, not +00:00.
+            "created": tomlkit.value(_stamp(entry.created)),
+            "modified": tomlkit.value(_stamp(entry.modified)),
+        }  # fmt: skip
+        for name, item in values.items():
+            if table.get(name) != item:
+                table[name] = item
+    return tomlkit.dumps(document)
+
+
+def _document(previous: str | None) -> tomlkit.TOMLDocument:
+    if previous is not None:
+        try:
+            return tomlkit.parse(previous)
+        except tomlkit.exceptions.TOMLKitError:
+            pass  # a file that does not parse is written afresh (load_revisions reports it first)
+    document = tomlkit.document()
+    for line in _HEADER:
+        document.add(tomlkit.comment(line))
+    return document
+
+
+def write_revisions(path: Path, revisions: Mapping[str, Revision]) -> None:
+    """Write the revision file in one step, keeping the comments and layout of the one it replaces."""
+    try:
+        previous: str | None = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        previous = None
+    write_atomic(path, dump_revisions(revisions, previous))
 
 
 def _stamp(value: dt.datetime) -> str:

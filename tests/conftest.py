@@ -18,7 +18,7 @@ from hypothesis import settings
 
 from generators.loader import load_campaign, load_current
 from generators.model import Campaign
-from generators.revisions import dump_revisions, load_revisions, revise, revisions_path
+from generators.revisions import load_revisions, revise, revisions_path, write_revisions
 from web import create_app
 
 TESTS = Path(__file__).resolve().parent
@@ -73,7 +73,7 @@ def revised(folder: Path, now: dt.datetime = REVISED_AT) -> Path:
     """Record the data of a campaign folder in its revision file, as `quality-month revise` does."""
     campaign = load_campaign(folder, revisions=False)
     path = revisions_path(folder)
-    path.write_text(dump_revisions(revise(campaign, load_revisions(path), now)), encoding="utf-8")
+    write_revisions(path, revise(campaign, load_revisions(path), now))
     return folder
 
 

@@ -370,7 +370,7 @@ def edit_data(folder: Path, now: dt.datetime) -> tuple[str, str, dt.date]:
     """An activity gets a date of its own (with its source) and an organizer is renamed, then the
     change is recorded as `quality-month revise` records it. (activity id, organizer id, the day)"""
     from generators.loader import load_campaign
-    from generators.revisions import dump_revisions, load_revisions, revise, revisions_path
+    from generators.revisions import load_revisions, revise, revisions_path, write_revisions
 
     campaign = load_campaign(folder)
     undated = next(
@@ -398,7 +398,7 @@ def edit_data(folder: Path, now: dt.datetime) -> tuple[str, str, dt.date]:
     organizers.write_text(text.replace(old, f'name = "{organizer.name}（更名）"'), encoding="utf-8")
     campaign = load_campaign(folder, revisions=False)
     path = revisions_path(folder)
-    path.write_text(dump_revisions(revise(campaign, load_revisions(path), now)), encoding="utf-8")
+    write_revisions(path, revise(campaign, load_revisions(path), now))
     load_campaign(folder)  # in step again, as `check` wants it
     return undated.id, organizer.id, day
 

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from generators.loader import CampaignError, load_campaign
-from generators.revisions import dump_revisions, load_revisions, out_of_step, revise, revisions_path
+from generators.revisions import (
+    dump_revisions,
+    load_revisions,
+    out_of_step,
+    revise,
+    revisions_path,
+    write_revisions,
+)
 from tests.conftest import REVISED_AT, Edit
 
 LATER = REVISED_AT + dt.timedelta(days=3)
@@ -66,6 +73,23 @@ def test_dump_and_load_round_trip(tiny: Path, tmp_path: Path) -> None:
     path = tmp_path / "revisions.toml"
     path.write_text(dump_revisions(history), encoding="utf-8")
     assert load_revisions(path) == history
+
+
+def test_a_revise_keeps_the_files_comments_and_rewrites_only_what_changed(edit: Edit) -> None:
+    folder = edit("activities.toml", 'title = "質量宣傳周"', 'title = "質量宣傳週"')
+    path = revisions_path(folder)
+    before = path.read_text(encoding="utf-8").replace(
+        '[activity."quality-week"]', '[activity."quality-week"]  # the week of the campaign'
+    )
+    path.write_text(before, encoding="utf-8")
+    history = revise(load_campaign(folder, revisions=False), load_revisions(path), LATER)
+    write_revisions(path, history)
+    after = path.read_text(encoding="utf-8")
+    assert '[activity."quality-week"]  # the week of the campaign' in after
+    assert load_revisions(path) == history
+    changed = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert changed == ["significant = " + repr(history["quality-week"].significant).replace("'", '"'),
+                       "sequence = 1", "modified = " + LATER.strftime("%Y-%m-%dT%H:%M:%SZ")]
 
 
 def test_out_of_step_data_fails_the_load(edit: Edit) -> None:
