@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import codecs
 import functools
+import hashlib
 import importlib.util
+import io
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from fontTools.ttLib import TTFont
+
+from generators.files import write_atomic
 from generators.script import SCRIPTS, Script, to_hans
 
 
@@ -89,8 +95,6 @@ def face(style: str, weight: str, script: Script) -> Face:
 
 @functools.cache
 def _cmap(path: Path) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
     with TTFont(path, lazy=True) as font:
         return frozenset(font.getBestCmap())
 
@@ -100,8 +104,6 @@ def em_top(face: Face) -> float:
     """How far the top of the ideographic em box lies above the baseline, in ems (0.88 for Noto CJK).
 
     Lines are placed by it: CJK ink stays inside the em box, while the font's ascender lies well above."""
-    from fontTools.ttLib import TTFont
-
     with TTFont(face.path, lazy=True) as font:
         return float(font["OS/2"].sTypoAscender / font["head"].unitsPerEm)
 
@@ -123,8 +125,6 @@ def missing_characters(text: str, faces: Iterable[Face] = FACES) -> str:
 
 def digest(faces: Iterable[Face] = FACES) -> str:
     """A digest of the font files, for cache keys: a changed font must re-render what it draws."""
-    import hashlib
-
     found = hashlib.sha256()
     for candidate in faces:
         found.update(candidate.filename.encode())
@@ -187,7 +187,6 @@ def build_subset(face: Face, source_dir: Path, text: str, out_dir: Path) -> Path
     drawn large.
     """
     from fontTools import subset
-    from fontTools.ttLib import TTFont
 
     options = subset.Options()
     options.layout_features = list(LAYOUT_FEATURES)
@@ -207,11 +206,10 @@ def build_subset(face: Face, source_dir: Path, text: str, out_dir: Path) -> Path
     subsetter.populate(text=text)
     subsetter.subset(font)
     _rename(font, face)
-    out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / face.filename
-    tmp = out.with_suffix(".tmp")
-    font.save(tmp, reorderTables=True)
-    tmp.replace(out)
+    buffer = io.BytesIO()
+    font.save(buffer, reorderTables=True)
+    write_atomic(out, buffer.getvalue())
     return out
 
 
@@ -236,8 +234,6 @@ def _keep_language_systems(font: object, keep: frozenset[str]) -> None:
 
 def _rename(font: object, face: Face) -> None:
     """Give a subset a name free of "Noto" and "Source", as the OFL asks of a Modified Version."""
-    from fontTools.ttLib import TTFont
-
     assert isinstance(font, TTFont)
     weight = face.weight.capitalize()
     postscript = f"QualityMonth{face.style.capitalize()}{face.region}-{weight}"
@@ -286,8 +282,6 @@ def build_fonts(source_dir: Path, data_dir: Path, out_dir: Path = FONT_DIR) -> l
     Each face carries ``common_characters()`` and the data's characters in its script. Faces are cut in
     parallel, one per core: a face takes up to a minute.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
     common = common_characters()
     texts = {script: common + data_characters(data_dir, script) for script in SCRIPTS}
     with ProcessPoolExecutor() as pool:

@@ -11,6 +11,8 @@ import functools
 import re
 from typing import Literal
 
+import opencc
+
 Script = Literal["hant", "hans"]
 SCRIPTS: tuple[Script, ...] = ("hant", "hans")
 
@@ -23,8 +25,6 @@ CORRECTIONS: dict[str, str] = {}
 
 @functools.cache
 def _converter() -> object:
-    import opencc
-
     return opencc.OpenCC("t2s")
 
 

@@ -10,7 +10,9 @@ from typing import Any
 from flask import Flask
 
 from generators.fonts import shipped
-from generators.loader import load_current
+from generators.kiosk import load_fleet_for
+from generators.loader import CampaignError, load_current
+from web import api, calendar, context, errors, feeds, kiosk, lastgood, posters, security
 
 DEFAULT_DATA = shipped(Path(__file__).resolve().parent.parent / "data", "quality_month_data")
 
@@ -54,10 +56,6 @@ def _load_data(app: Flask) -> None:
     loaded before (``LAST_GOOD_DATA``, on except under ``TESTING``): then the app serves the last good
     copy of it, logs the errors and shows them on ``/healthz``, so that a worker restarted while the data
     on disk is broken keeps the site up."""
-    from generators.kiosk import load_fleet_for
-    from generators.loader import CampaignError
-    from web import lastgood
-
     data_dir = Path(app.config["DATA_DIR"])
     instance = Path(app.instance_path)
     keep = app.config.get("LAST_GOOD_DATA", not app.config.get("TESTING"))
@@ -105,8 +103,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     _load_data(app)
-
-    from web import api, calendar, context, errors, feeds, kiosk, posters, security
 
     security.init_app(app)
     context.init_app(app)

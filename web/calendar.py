@@ -12,6 +12,8 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
+import qrcode
+import qrcode.image.svg
 from flask import Blueprint, Flask, abort, redirect, render_template, request
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -73,9 +75,6 @@ def subscribe_links(feed: Feed) -> dict[str, str]:
 
 @cache
 def _qr_svg(data: str) -> str:
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=4)
     text = str(image.to_string(encoding="unicode"))
     # Inline in HTML: no XML declaration, and a role and a title so that screen readers name it.

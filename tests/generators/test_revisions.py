@@ -88,8 +88,11 @@ def test_a_revise_keeps_the_files_comments_and_rewrites_only_what_changed(edit: 
     assert '[activity."quality-week"]  # the week of the campaign' in after
     assert load_revisions(path) == history
     changed = [line for line in after.splitlines() if line not in before.splitlines()]
-    assert changed == ["significant = " + repr(history["quality-week"].significant).replace("'", '"'),
-                       "sequence = 1", "modified = " + LATER.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    assert changed == [
+        "significant = " + repr(history["quality-week"].significant).replace("'", '"'),
+        "sequence = 1",
+        "modified = " + LATER.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    ]
 
 
 def test_out_of_step_data_fails_the_load(edit: Edit) -> None:
