@@ -200,6 +200,52 @@ def _layouts(
     return found
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One text to set in one box: what every size tried shares."""
+
+    text: str
+    phrases: list[list[str]]
+    face: fonts.Face
+    along: int  # the room along a line (a column's height, for vertical text)
+    across: int  # the room for the lines side by side
+    script: Script
+    direction: Direction
+    line_spacing: float
+    max_lines: int | None
+
+    def attempt(self, size: int, mode: Mode) -> Setting | None:
+        """The setting at ``size`` with the fewest lines, or ``None`` if none fits."""
+        measure = functools.partial(_measure, self.face, size, direction=self.direction, script=self.script)
+        pitch = int(size * self.line_spacing)
+        best: Setting | None = None
+        for lines in _layouts(self.phrases, self.along, measure, mode, joinable=not _is_list(self.text)):
+            if self.max_lines is not None and len(lines) > self.max_lines:
+                continue
+            extent = pitch * (len(lines) - 1) + size
+            if extent > self.across:
+                continue
+            longest = max(measure(line) for line in lines)
+            w, h = (longest, extent) if self.direction == "ltr" else (extent, longest)
+            setting = Setting(tuple(lines), size, w, h, pitch, self.direction)
+            if best is None or len(setting.lines) < len(best.lines):
+                best = setting
+        return best
+
+    def largest(self, mode: Mode, min_size: int, max_size: int) -> Setting | None:
+        """The largest setting from ``min_size`` to ``max_size``, by binary search on the size."""
+        found = self.attempt(min_size, mode)
+        low, high = min_size, max_size
+        while found is not None and low < high:
+            middle = (low + high + 1) // 2
+            candidate = self.attempt(middle, mode)
+            if candidate is None:
+                high = middle - 1
+            else:
+                low, found = middle, candidate
+        return found
+
+
 def fit(
     text: str,
     face: fonts.Face,
@@ -227,44 +273,15 @@ def fit(
         raise CannotFit("there is no text to set")
     width, height = box
     along, across = (width, height) if direction == "ltr" else (height, width)
-
-    def attempt(size: int, mode: Mode) -> Setting | None:
-        measure = functools.partial(_measure, face, size, direction=direction, script=script)
-        pitch = int(size * line_spacing)
-        best: Setting | None = None
-        for lines in _layouts(phrases, along, measure, mode, joinable=not _is_list(text)):
-            if max_lines is not None and len(lines) > max_lines:
-                continue
-            extent = pitch * (len(lines) - 1) + size
-            if extent > across:
-                continue
-            longest = max(measure(line) for line in lines)
-            w, h = (longest, extent) if direction == "ltr" else (extent, longest)
-            setting = Setting(tuple(lines), size, w, h, pitch, direction)
-            if best is None or len(setting.lines) < len(best.lines):
-                best = setting
-        return best
-
-    def largest(mode: Mode) -> Setting | None:
-        found = attempt(min_size, mode)
-        low, high = min_size, max_size
-        while found is not None and low < high:
-            middle = (low + high + 1) // 2
-            candidate = attempt(middle, mode)
-            if candidate is None:
-                high = middle - 1
-            else:
-                low, found = middle, candidate
-        return found
-
+    job = _Job(text, phrases, face, along, across, script, direction, line_spacing, max_lines)
     # Phrases whole if that costs less than a fifth of the size; broken between words otherwise; words
     # flowing across phrases only when nothing else fits.
-    whole, broken = largest("whole"), largest("break")
+    whole, broken = job.largest("whole", min_size, max_size), job.largest("break", min_size, max_size)
     if whole is not None and (broken is None or whole.size >= 0.8 * broken.size):
         return whole
     if broken is not None:
         return broken
-    flowed = largest("flow")
+    flowed = job.largest("flow", min_size, max_size)
     if flowed is None:
         raise CannotFit(
             f"{quoted(text)} does not fit {width}×{height} px even at {min_size} px "
