@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from tests.conftest import DATA, Edit
 from web.cli import main
@@ -70,7 +71,7 @@ def test_unknown_command_is_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit) as caught:
         main(["frobnicate"])
     assert caught.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
+    assert "No such command 'frobnicate'" in capsys.readouterr().err
 
 
 def test_export_command(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,17 +115,22 @@ def test_the_configured_data_folder_is_used_without_data(
     """With QUALITY_MONTH_DATA_DIR and no --data, every command (and the app it builds) loads that
     folder: serve, the scheduler under gunicorn and the workers must agree on one campaign."""
     from web import production
-    from web.cli import _app, _parser
+    from web.cli import build_app, cli
+
+    def app_of(command: list[str]) -> Flask | None:
+        """The app the command builds, on the --data it is given (if any)."""
+        with cli.commands[command[0]].make_context(command[0], command[1:]) as ctx:
+            return build_app(ctx.params["data"])
 
     monkeypatch.setenv("QUALITY_MONTH_DATA_DIR", str(tiny))
     assert main(["check"]) == 0
     assert "campaign 2030:" in capsys.readouterr().out
     for command in (["serve"], ["scheduler"], ["export", "out"]):
-        app = _app(_parser().parse_args(command))
+        app = app_of(command)
         assert app is not None and app.extensions["campaign"].id == "2030", command
     assert "--data" not in production.scheduler_command()
     # --data, when given, still wins.
-    app = _app(_parser().parse_args(["serve", "--data", str(DATA)]))
+    app = app_of(["serve", "--data", str(DATA)])
     assert app is not None and app.extensions["campaign"].id == "2022"
 
 
