@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from flask import Flask
 
@@ -161,3 +163,54 @@ def test_serve_names_the_site_not_its_server_versions(tiny: Path, tmp_path: Path
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_help_lists_every_command_and_each_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    from web.cli import cli
+
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Usage: quality-month [OPTIONS] COMMAND [ARGS]...")
+    commands = {"check", "serve", "scheduler", "render", "export", "revise", "fonts", "routes", "shell"}
+    assert set(cli.commands) == commands  # not Flask's `run`: `serve` is the way to run the site
+    for name, command in cli.commands.items():
+        assert re.search(rf"^  {name} ", out, re.MULTILINE), name
+        assert main([name, "--help"]) == 0
+        own = capsys.readouterr().out
+        assert own.startswith(f"Usage: quality-month {name} [OPTIONS]"), name
+        options = [o for p in command.params if isinstance(p, click.Option) for o in p.opts]
+        assert "--data" in options, name
+        for option in options:
+            assert option in own, f"{name} {option}"
+
+
+DATA_ERROR_COMMANDS = [
+    ["check"],
+    ["serve"],
+    ["scheduler"],
+    ["render"],
+    ["export", "site"],
+    ["revise"],
+    ["routes"],
+    ["shell"],
+]
+
+
+@pytest.mark.parametrize("command", DATA_ERROR_COMMANDS, ids=[c[0] for c in DATA_ERROR_COMMANDS])
+def test_a_data_error_is_its_message_and_exit_1(
+    command: list[str], edit: Edit, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = edit("activities.toml", "start = 2030-09-10", "start = 2030-19-10")
+    assert main([*command, "--data", str(folder)]) == 1
+    captured = capsys.readouterr()
+    assert "activities.toml:19" in captured.err and "Traceback" not in captured.err + captured.out
+
+
+def test_revise_on_a_broken_revision_file_is_a_message_and_exit_1(
+    edit: Edit, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = edit("revisions.toml", "# Written by", "[[broken\n# Written by")
+    before = (folder / "revisions.toml").read_text(encoding="utf-8")
+    assert main(["revise", "--data", str(folder)]) == 1
+    assert "revisions.toml: cannot be read" in capsys.readouterr().err
+    assert (folder / "revisions.toml").read_text(encoding="utf-8") == before
