@@ -214,3 +214,22 @@ def test_revise_on_a_broken_revision_file_is_a_message_and_exit_1(
     assert main(["revise", "--data", str(folder)]) == 1
     assert "revisions.toml: cannot be read" in capsys.readouterr().err
     assert (folder / "revisions.toml").read_text(encoding="utf-8") == before
+
+
+def test_revise_records_a_change_once(edit: Edit, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = edit("activities.toml", "start = 2030-09-10", "start = 2030-09-11")
+    assert main(["check", "--data", str(folder)]) == 1
+    capsys.readouterr()
+    assert main(["revise", "--data", str(folder), "--now", "2030-08-26T12:00:00+08:00"]) == 0
+    assert "1 recorded (0 new, 1 with a higher SEQUENCE)" in capsys.readouterr().out
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or p.suffix == ".tmp") == []
+    assert main(["check", "--data", str(folder)]) == 0
+    assert main(["revise", "--data", str(folder)]) == 0
+    assert "0 recorded" in capsys.readouterr().out
+
+
+def test_revise_wants_a_time_with_an_offset(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["revise", "--data", str(tiny), "--now", "2030-08-26T12:00:00"])
+    assert caught.value.code == 2
+    assert "needs an offset, such as Z or +08:00" in capsys.readouterr().err
