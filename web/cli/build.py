@@ -25,7 +25,6 @@ from web.cli.common import (
     unknown_format,
     with_slash,
 )
-from web.export import export_site
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 
@@ -75,6 +74,14 @@ def render(data: Path | None, out: Path | None, base_url: str, formats: tuple[st
     return 1 if result.refused else 0
 
 
+def _public_url(given: str | None) -> str:
+    """Where the export will be published: ``--base-url``, else ``PUBLIC_URL``, else the default (said)."""
+    if not given:
+        given = DEFAULT_BASE_URL
+        click.echo(f"no --base-url: subscribe links, QR codes and feed URLs point at {given}", err=True)
+    return with_slash(given)
+
+
 @click.command("export", short_help="write the whole site as static files")
 @click.argument("site", type=click.Path(path_type=Path), metavar="DIR")
 @data_option
@@ -100,6 +107,10 @@ def export(
     today: dt.date | None,
 ) -> int:  # fmt: skip
     """Write the whole site into DIR (made if missing) as static files."""
+    # Imported here: the site's pages and feeds (icalendar and the rest), for `export` alone; `--help` and
+    # the other commands start without them.
+    from web.export import export_site
+
     if unknown_format(formats):
         return 2
     app = build_app(data)
@@ -107,12 +118,7 @@ def export(
         return 1
     if formats:
         app.config["POSTER_FORMATS"] = set(formats)
-    base_url = base_url or app.config.get("PUBLIC_URL")
-    if not base_url:
-        base_url = DEFAULT_BASE_URL
-        click.echo(f"no --base-url: subscribe links, QR codes and feed URLs point at {base_url}", err=True)
-    base_url = with_slash(base_url)
-    app.config["PUBLIC_URL"] = base_url
+    base_url = app.config["PUBLIC_URL"] = _public_url(base_url or app.config.get("PUBLIC_URL"))
     if posters is not None:
         app.config["POSTER_DIR"] = str(posters)
     campaign = app.extensions["campaign"]
