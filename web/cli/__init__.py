@@ -10,7 +10,6 @@ Flask's ``routes`` and ``shell`` are added as they are, with ``--data``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,7 +66,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("Aborted!", err=True)
         raise SystemExit(1) from None
     return code if isinstance(code, int) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
