@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
-import argparse
+import re
+from collections.abc import Iterator
 
+import click
 from flask import Flask
 
 from tests.conftest import TESTS
-from web.cli import _parser
+from web.cli import cli
 
 README = (TESTS.parent / "README.md").read_text(encoding="utf-8")
 
 
+def _commands(group: click.Group, prefix: str) -> Iterator[tuple[str, click.Command]]:
+    """Every command of the group as it is typed (``quality-month check``, ``quality-month a b``…)."""
+    with click.Context(group) as ctx:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, name
+            yield f"{prefix} {name}", command
+            if isinstance(command, click.Group):
+                yield from _commands(command, f"{prefix} {name}")
+
+
 def test_every_command_and_option_is_in_the_readme() -> None:
-    parser = _parser()
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert commands.choices
-    for name, sub in commands.choices.items():
-        assert f"`quality-month {name}" in README, name
-        for action in sub._actions:
-            for option in action.option_strings:
-                if option not in ("-h", "--help"):
-                    assert option in README, f"{name} {option}"
+    commands = dict(_commands(cli, "quality-month"))
+    assert {"quality-month check", "quality-month export", "quality-month routes"} <= set(commands)
+    help_names = set(cli.context_settings["help_option_names"])
+    for typed, command in {"quality-month": cli, **commands}.items():
+        # The lines that show the command as typed: each of its options is on one of them.
+        lines = [line for line in README.splitlines() if re.search(f"`{re.escape(typed)}[ `]", line)]
+        assert lines, typed
+        for param in command.params:
+            if isinstance(param, click.Option):
+                for option in [*param.opts, *param.secondary_opts]:
+                    if option not in help_names:
+                        assert any(re.search(f"{option}\\b", line) for line in lines), f"{typed} {option}"
 
 
 def test_every_url_is_in_the_readme(real_app: Flask) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+from flask import Flask
 
 from tests.conftest import DATA, Edit
 from web.cli import main
@@ -70,7 +73,7 @@ def test_unknown_command_is_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit) as caught:
         main(["frobnicate"])
     assert caught.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
+    assert "No such command 'frobnicate'" in capsys.readouterr().err
 
 
 def test_export_command(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,17 +117,22 @@ def test_the_configured_data_folder_is_used_without_data(
     """With QUALITY_MONTH_DATA_DIR and no --data, every command (and the app it builds) loads that
     folder: serve, the scheduler under gunicorn and the workers must agree on one campaign."""
     from web import production
-    from web.cli import _app, _parser
+    from web.cli import build_app, cli
+
+    def app_of(command: list[str]) -> Flask | None:
+        """The app the command builds, on the --data it is given (if any)."""
+        with cli.commands[command[0]].make_context(command[0], command[1:]) as ctx:
+            return build_app(ctx.params["data"])
 
     monkeypatch.setenv("QUALITY_MONTH_DATA_DIR", str(tiny))
     assert main(["check"]) == 0
     assert "campaign 2030:" in capsys.readouterr().out
     for command in (["serve"], ["scheduler"], ["export", "out"]):
-        app = _app(_parser().parse_args(command))
+        app = app_of(command)
         assert app is not None and app.extensions["campaign"].id == "2030", command
     assert "--data" not in production.scheduler_command()
     # --data, when given, still wins.
-    app = _app(_parser().parse_args(["serve", "--data", str(DATA)]))
+    app = app_of(["serve", "--data", str(DATA)])
     assert app is not None and app.extensions["campaign"].id == "2022"
 
 
@@ -155,3 +163,73 @@ def test_serve_names_the_site_not_its_server_versions(tiny: Path, tmp_path: Path
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_help_lists_every_command_and_each_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    from web.cli import cli
+
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Usage: quality-month [OPTIONS] COMMAND [ARGS]...")
+    commands = {"check", "serve", "scheduler", "render", "export", "revise", "fonts", "routes", "shell"}
+    assert set(cli.commands) == commands  # not Flask's `run`: `serve` is the way to run the site
+    for name, command in cli.commands.items():
+        assert re.search(rf"^  {name} ", out, re.MULTILINE), name
+        assert main([name, "--help"]) == 0
+        own = capsys.readouterr().out
+        assert own.startswith(f"Usage: quality-month {name} [OPTIONS]"), name
+        options = [o for p in command.params if isinstance(p, click.Option) for o in p.opts]
+        assert "--data" in options, name
+        for option in options:
+            assert option in own, f"{name} {option}"
+
+
+DATA_ERROR_COMMANDS = [
+    ["check"],
+    ["serve"],
+    ["scheduler"],
+    ["render"],
+    ["export", "site"],
+    ["revise"],
+    ["routes"],
+    ["shell"],
+]
+
+
+@pytest.mark.parametrize("command", DATA_ERROR_COMMANDS, ids=[c[0] for c in DATA_ERROR_COMMANDS])
+def test_a_data_error_is_its_message_and_exit_1(
+    command: list[str], edit: Edit, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = edit("activities.toml", "start = 2030-09-10", "start = 2030-19-10")
+    assert main([*command, "--data", str(folder)]) == 1
+    captured = capsys.readouterr()
+    assert "activities.toml:19" in captured.err and "Traceback" not in captured.err + captured.out
+
+
+def test_revise_on_a_broken_revision_file_is_a_message_and_exit_1(
+    edit: Edit, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = edit("revisions.toml", "# Written by", "[[broken\n# Written by")
+    before = (folder / "revisions.toml").read_text(encoding="utf-8")
+    assert main(["revise", "--data", str(folder)]) == 1
+    assert "revisions.toml: cannot be read" in capsys.readouterr().err
+    assert (folder / "revisions.toml").read_text(encoding="utf-8") == before
+
+
+def test_revise_records_a_change_once(edit: Edit, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = edit("activities.toml", "start = 2030-09-10", "start = 2030-09-11")
+    assert main(["check", "--data", str(folder)]) == 1
+    capsys.readouterr()
+    assert main(["revise", "--data", str(folder), "--now", "2030-08-26T12:00:00+08:00"]) == 0
+    assert "1 recorded (0 new, 1 with a higher SEQUENCE)" in capsys.readouterr().out
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or p.suffix == ".tmp") == []
+    assert main(["check", "--data", str(folder)]) == 0
+    assert main(["revise", "--data", str(folder)]) == 0
+    assert "0 recorded" in capsys.readouterr().out
+
+
+def test_revise_wants_a_time_with_an_offset(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["revise", "--data", str(tiny), "--now", "2030-08-26T12:00:00"])
+    assert caught.value.code == 2
+    assert "needs an offset, such as Z or +08:00" in capsys.readouterr().err

@@ -1,0 +1,86 @@
+"""``check`` and ``revise``: the data validated, and its changes recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from generators.files import write_atomic
+from generators.kiosk import fleet_path, load_fleet
+from generators.loader import CampaignError, find_campaigns, load_campaign
+from generators.model import Campaign
+from generators.revisions import RevisionsError, dump_revisions, load_revisions, revise, revisions_path
+from web.cli.common import aware_time, data_dir, data_option
+
+
+@click.command("check", short_help="validate the data")
+@data_option
+def check(data: Path | None) -> int:
+    """Validate the data: exit 0 and a one-line summary, or exit 1 and one line per error."""
+    errors: list[str] = []
+    summaries = []
+    loaded: list[Campaign] = []
+    folder_of_data = data_dir(data)
+    try:
+        folders = find_campaigns(folder_of_data)
+    except CampaignError as exc:
+        folders, errors = [], [str(e) for e in exc.errors]
+    for folder in folders:
+        try:
+            campaign = load_campaign(folder)
+        except CampaignError as exc:
+            errors.extend(str(e) for e in exc.errors)
+            continue
+        loaded.append(campaign)
+        dated = sum(1 for a in campaign.activities if a.span.own)
+        summaries.append(
+            f"campaign {campaign.id}: {len(campaign.activities)} activities ({dated} dated), "
+            f"{len(campaign.organizers)} organizers, {len(campaign.slogans)} slogans"
+        )
+    fleet_file = fleet_path(folder_of_data)
+    if loaded and not errors and fleet_file.exists():
+        current = max(loaded, key=lambda c: c.start)
+        try:
+            fleet = load_fleet(fleet_file, current)
+            summaries.append(f"{len(fleet.screens)} screens, {len(fleet.programmes)} programmes")
+        except CampaignError as exc:
+            errors.extend(str(e) for e in exc.errors)
+    if errors:
+        for line in errors:
+            click.echo(line, err=True)
+        click.echo(f"{len(errors)} error{'s' if len(errors) != 1 else ''}", err=True)
+        return 1
+    click.echo("ok: " + "; ".join(summaries))
+    return 0
+
+
+@click.command("revise", short_help="record data changes in revisions.toml (feeds' SEQUENCE)")
+@data_option
+@click.option(
+    "--now", callback=aware_time, default=None, metavar="TIME",
+    help="the time to record, ISO 8601 with an offset (default: the current time)",
+)  # fmt: skip
+def revise_command(data: Path | None, now: dt.datetime | None) -> int:
+    """Record data changes in each campaign's revisions.toml: CREATED, SEQUENCE and LAST-MODIFIED."""
+    now = now or dt.datetime.now(dt.UTC)
+    folders = find_campaigns(data_dir(data))
+    campaigns = [(folder, load_campaign(folder, revisions=False)) for folder in folders]
+    for folder, campaign in campaigns:
+        path = revisions_path(folder)
+        try:
+            old = load_revisions(path) if path.exists() else {}
+        except RevisionsError as exc:
+            click.echo(f"{folder}: {exc}", err=True)
+            return 1
+        new = revise(campaign, old, now)
+        changed = sorted(i for i in new if old.get(i) != new[i])
+        if changed:
+            write_atomic(path, dump_revisions(new))
+        raised = sum(1 for i in changed if i in old and new[i].sequence > old[i].sequence)
+        click.echo(
+            f"campaign {campaign.id}: {len(changed)} recorded "
+            f"({sum(1 for i in changed if i not in old)} new, {raised} with a higher SEQUENCE)"
+        )
+    return 0
