@@ -23,6 +23,16 @@ from generators import wording
 from generators.model import Campaign
 from generators.script import LANGUAGE_TAGS, Script
 
+#: The site's public root when none is configured (``PUBLIC_URL``): where ``quality-month serve`` listens.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000/"
+
+
+def public_url(app: Flask) -> str:
+    """The public root an app publishes under outside a request (posters' QR codes, the scheduler's
+    renders): ``PUBLIC_URL``, else ``DEFAULT_PUBLIC_URL``."""
+    configured: str | None = app.config.get("PUBLIC_URL")
+    return configured or DEFAULT_PUBLIC_URL
+
 
 def campaign() -> Campaign:
     """The campaign the app serves (loaded once, by the app factory)."""

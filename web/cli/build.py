@@ -16,7 +16,6 @@ from generators.poster_set import Result as RenderResult
 from generators.poster_set import render_set
 from web import _configured
 from web.cli.common import (
-    DEFAULT_BASE_URL,
     build_app,
     data_dir,
     data_option,
@@ -25,6 +24,7 @@ from web.cli.common import (
     unknown_format,
     with_slash,
 )
+from web.context import DEFAULT_PUBLIC_URL
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 
@@ -50,8 +50,8 @@ def _render_posters(
     "instance folder's posters/, where serve looks)",
 )  # fmt: skip
 @click.option(
-    "--base-url", default=DEFAULT_BASE_URL, metavar="URL",
-    help=f"the public site the QR codes point to (default {DEFAULT_BASE_URL})",
+    "--base-url", default=DEFAULT_PUBLIC_URL, metavar="URL",
+    help=f"the public site the QR codes point to (default {DEFAULT_PUBLIC_URL})",
 )  # fmt: skip
 @click.option(
     "--format", "formats", multiple=True, metavar="ID",
@@ -77,7 +77,7 @@ def render(data: Path | None, out: Path | None, base_url: str, formats: tuple[st
 def _public_url(given: str | None) -> str:
     """Where the export will be published: ``--base-url``, else ``PUBLIC_URL``, else the default (said)."""
     if not given:
-        given = DEFAULT_BASE_URL
+        given = DEFAULT_PUBLIC_URL
         click.echo(f"no --base-url: subscribe links, QR codes and feed URLs point at {given}", err=True)
     return with_slash(given)
 
@@ -88,7 +88,7 @@ def _public_url(given: str | None) -> str:
 @click.option(
     "--base-url", default=None, metavar="URL",
     help="where the export will be published, for the links that must be absolute: subscribe links, "
-    f"QR codes, event URLs in feeds (default: the PUBLIC_URL configuration, else {DEFAULT_BASE_URL})",
+    f"QR codes, event URLs in feeds (default: the PUBLIC_URL configuration, else {DEFAULT_PUBLIC_URL})",
 )  # fmt: skip
 @click.option(
     "--posters", type=click.Path(path_type=Path), default=None, metavar="DIR",

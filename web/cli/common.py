@@ -19,7 +19,6 @@ from web import configured_data_dir, create_app
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 
 DATA_HELP = (
     "the data folder (default: DATA_DIR of the configuration, QUALITY_MONTH_DATA_DIR or "

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from generators.files import write_atomic
 from generators.kiosk import fleet_path, load_fleet
 from generators.loader import CampaignError, find_campaigns, load_campaign
 from generators.model import Campaign
-from generators.revisions import RevisionsError, dump_revisions, load_revisions, revise, revisions_path
+from generators.revisions import RevisionsError, load_revisions, revise, revisions_path, write_revisions
 from web.cli.common import aware_time, data_dir, data_option
 
 
@@ -77,7 +76,7 @@ def revise_command(data: Path | None, now: dt.datetime | None) -> int:
         new = revise(campaign, old, now)
         changed = sorted(i for i in new if old.get(i) != new[i])
         if changed:
-            write_atomic(path, dump_revisions(new))
+            write_revisions(path, new)
         raised = sum(1 for i in changed if i in old and new[i].sequence > old[i].sequence)
         click.echo(
             f"campaign {campaign.id}: {len(changed)} recorded "
