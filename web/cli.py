@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from generators.model import Campaign
-    from generators.poster_set import Result as RenderResult
+    from generators.posters.batch import Result as RenderResult
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
@@ -194,12 +194,12 @@ def _render_posters(
     campaign: Campaign, out: Path, base_url: str, formats: list[str] | None, label: str
 ) -> RenderResult:
     """Render the posters (of ``formats`` only, if given) with a progress bar; print each refusal."""
-    from generators.poster_set import render_set
+    from generators.posters.batch import render_set  # loaded on first use: it loads the poster engine
 
     only = (lambda job: job.format in formats) if formats else None
     result = render_set(campaign, out, base_url, progress=_ProgressBar(label), only=only)
     for refusal in result.refused:
-        print(f"refused {refusal['format']}/{refusal['script']}/{refusal['design']}: {refusal['refused']}",
+        print(f"refused {refusal.format}/{refusal.script}/{refusal.design}: {refusal.reason}",
               file=sys.stderr)  # fmt: skip
     return result
 
