@@ -1,6 +1,6 @@
 """The designs: what each poster says, role by role (kicker, headline, sub-line, body), and the page its
 QR code points to. The campaign's designs are its theme, each slogan, each day's activities and each
-dated activity; the dates and weekdays come from ``generators.wording``."""
+dated activity; the words the project adds (labels, dates, lists) come from ``generators.wording``."""
 
 from __future__ import annotations
 
@@ -48,13 +48,7 @@ def _kicker(campaign: Campaign) -> str:
 
 def _organizers(campaign: Campaign, ids: Iterable[str]) -> str:
     """The organizers' short names as a list: 市場監管總局、工業和信息化部."""
-    return "、".join(campaign.organizers[o].short for o in ids)
-
-
-def _period(first: dt.date, last: dt.date) -> str:
-    if (first.year, first.month) == (last.year, last.month):
-        return wording.month(first.year, first.month)
-    return f"{wording.date(first)}至{wording.date(last)}"
+    return wording.listed(campaign.organizers[o].short for o in ids)
 
 
 def designs(campaign: Campaign) -> list[Design]:
@@ -70,14 +64,14 @@ def theme_design(campaign: Campaign) -> Design:
     roles = {
         "kicker": _kicker(campaign),
         "headline": campaign.theme,
-        "sub": _period(campaign.start, campaign.end),
-        "body": f"主辦:{_organizers(campaign, campaign.issuers)}",
+        "sub": wording.period_title(campaign.start, campaign.end),
+        "body": wording.labelled("主辦", _organizers(campaign, campaign.issuers)),
     }
     return Design("theme", roles)
 
 
 def slogan_design(campaign: Campaign, id: str, text: str) -> Design:
-    roles = {"kicker": _kicker(campaign), "headline": text, "sub": f"主題:{campaign.theme}"}
+    roles = {"kicker": _kicker(campaign), "headline": text, "sub": wording.labelled("主題", campaign.theme)}
     return Design(id, roles)
 
 
@@ -85,7 +79,7 @@ def today_design(campaign: Campaign, day: dt.date) -> Design:
     on_day = campaign.activities_on(day)
     dated = [a for a in on_day if a.span.own]
     running = len(on_day) - len(dated)
-    items = tuple(f"{a.title}({_organizers(campaign, a.organizers)})" for a in dated)
+    items = tuple(f"{a.title}{wording.bracketed(_organizers(campaign, a.organizers))}" for a in dated)
     tail = f"另有{running}項活動在活動期間進行" if items else f"今日有{running}項活動在活動期間進行"
     roles = {
         "kicker": f"{_kicker(campaign)}·今日活動",
@@ -101,15 +95,13 @@ def today_design(campaign: Campaign, day: dt.date) -> Design:
 
 def activity_design(campaign: Campaign, activity: Activity) -> Design:
     days = activity.span.days()
-    when = (
-        wording.date(days[0]) if len(days) == 1 else f"{wording.date(days[0])}至{wording.month_day(days[-1])}"
-    )
+    when = wording.days(days[0], days[-1])
     if activity.place:
         when += f" · {activity.place}"
     roles = {
         "kicker": _kicker(campaign),
         "headline": activity.title,
         "sub": when,
-        "body": f"主辦:{_organizers(campaign, activity.organizers)}",
+        "body": wording.labelled("主辦", _organizers(campaign, activity.organizers)),
     }
     return Design(f"activity-{activity.id}", roles, f"activities/{activity.id}")
