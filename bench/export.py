@@ -26,7 +26,7 @@ from pathlib import Path
 from timing import ROOT
 
 from generators.loader import load_current
-from generators.poster_set import render_set
+from generators.posters.batch import render_set
 from web import create_app
 from web.export import export_site
 

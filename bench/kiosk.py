@@ -33,7 +33,7 @@ from pathlib import Path
 from timing import ROOT
 
 from generators.loader import load_current
-from generators.poster_set import render_set
+from generators.posters.batch import render_set
 
 TOKEN = "bench-admin-token"
 SCREENS = ("hq-lobby-east", "hq-lobby-west", "service-hall")

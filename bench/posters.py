@@ -25,7 +25,9 @@ from timing import ROOT, median_time
 
 from generators import fonts, posters
 from generators.loader import load_current
-from generators.poster_set import render_set
+from generators.posters.batch import render_set
+from generators.posters.encode import encode_pdf, encode_png
+from generators.posters.formats import RED
 
 BASE = "https://quality-month.example/"
 GRAVITY = {"ms": "South", "ls": "SouthWest", "mt": "North"}
@@ -33,7 +35,7 @@ GRAVITY = {"ms": "South", "ls": "SouthWest", "mt": "North"}
 
 def magick_command(rendered: posters.Rendered, fmt: posters.Format, script: str, out: Path) -> list[str]:
     """``convert`` drawing the poster's text lines as the engine placed them (horizontal text only)."""
-    red = "rgb({},{},{})".format(*posters.RED)
+    red = "rgb({},{},{})".format(*RED)
     command = ["convert", "-size", f"{fmt.width}x{fmt.height}", f"xc:{red}"]
     for placed in rendered.placed:
         if placed.setting is None:
@@ -83,9 +85,9 @@ def main() -> int:
             draw = median_time(args.runs, lambda fmt=fmt: posters.render(design, fmt, "hant", BASE))
 
             def encode(fmt: posters.Format = fmt, image: object = rendered.image) -> None:
-                png = posters.encode_png(image, fmt)  # type: ignore[arg-type]
+                png = encode_png(image, fmt)  # type: ignore[arg-type]
                 if fmt.print:
-                    posters.encode_pdf(png, fmt)
+                    encode_pdf(png, fmt)
 
             encoding = median_time(args.runs, encode)
             total = draw + encoding

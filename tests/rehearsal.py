@@ -37,6 +37,8 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.base import BaseScheduler
 from icalendar import Calendar
 
+from generators.posters.manifest import Entry, load_manifest
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 BASE_URL = "http://127.0.0.1:8000/"
@@ -282,13 +284,8 @@ class Site:
             raise RehearsalError(f"{clock()}: GET {path} answered {response.status_code}")
         return response
 
-    def manifest(self) -> dict[tuple[str, str, str], dict[str, Any]]:
-        from generators.poster_set import load_manifest
-
-        return {
-            (e["design"], e["format"], e["script"]): e
-            for e in load_manifest(self.workdir / "posters")["posters"]
-        }
+    def manifest(self) -> dict[tuple[str, str, str], Entry]:
+        return {(e.design, e.format, e.script): e for e in load_manifest(self.workdir / "posters").posters}
 
     def feed_events(self) -> dict[str, tuple[int, str, bytes]]:
         """The complete feed's events by UID: (SEQUENCE, LAST-MODIFIED, the event's bytes)."""
@@ -313,7 +310,7 @@ def check_screens(site: Site, moment: dt.datetime, seen: dict[str, list[str]]) -
     fleet = load_fleet(site.workdir / "data" / "screens.toml", campaign)
     local = moment.astimezone(campaign.timezone)
     manifest = site.manifest()
-    by_url = {f"/posters/{e['sha256'][:16]}/{e['file']}": e for e in manifest.values()}
+    by_url = {f"/posters/{e.address}/{e.file}": e for e in manifest.values()}
     for screen in site.fleet_toml["screen"]:
         document = site.get(f"/kiosk/{screen['id']}/programme.json").get_json()
         where = f"{local:%Y-%m-%d %H:%M:%S} {screen['id']}"
@@ -321,8 +318,8 @@ def check_screens(site: Site, moment: dt.datetime, seen: dict[str, list[str]]) -
             entry = by_url.get(url)
             if entry is None or entry["design"] != design:
                 raise RehearsalError(f"{where}: {design} points at {url}, which the manifest does not name")
-            path = site.workdir / "posters" / "files" / entry["sha256"][:16] / entry["file"]
-            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            path = site.workdir / "posters" / "files" / entry.address / entry.file
+            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != entry.sha256:
                 raise RehearsalError(f"{where}: {url} is not on disk with its digest")
         designs = {s["design"] for seg in document["segments"] for s in seg["slides"]}
         missing = sorted(designs - set(document["images"]))
@@ -545,7 +542,9 @@ def _check_render_after_edit(site: Site, pending: dict[str, Any], designs: Calla
         raise RehearsalError(f"{clock()}: the day poster {day_poster} did not change with the edit")
     manifest = site.manifest()
     rewritten = {
-        key[0] for key, e in manifest.items() if pending["manifest"].get(key, {}).get("sha256") != e["sha256"]
+        key[0]
+        for key, e in manifest.items()
+        if getattr(pending["manifest"].get(key), "sha256", None) != e.sha256
     }
     if rewritten != changed:
         raise RehearsalError(

@@ -32,8 +32,8 @@ from generators.export import (
     split_link,
 )
 from generators.feeds import all_feeds
-from generators.poster_set import files_of, stored
 from generators.posters import FORMATS
+from generators.posters.manifest import stored
 from generators.script import SCRIPTS
 
 #: Addresses that only a running server can answer; links to them stay (relative) but are not fetched.
@@ -75,13 +75,13 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
 
     with app.app_context():
         loaded = campaign()
-        entries = manifest().get("posters", [])
+        entries = manifest().posters
         fleet = app.extensions.get("fleet")
         screens = fleet.screens if fleet is not None else ()
 
         poster_files: dict[str, Path] = {}
         for entry in entries:
-            for name in files_of(entry):
+            for name in entry.files:
                 poster_files[file_url(entry, name)] = poster_dir() / stored(entry, name)
         zips: dict[str, Path] = {}
         for fmt in FORMATS:

@@ -79,9 +79,9 @@ def _images(screen: Screen) -> dict[str, str]:
     from web.posters import manifest, poster_document
 
     return {
-        e["design"]: poster_document(e)["url"]
-        for e in manifest().get("posters", [])
-        if e["format"] == screen.format and e["script"] == screen.script
+        e.design: poster_document(e)["url"]
+        for e in manifest().posters
+        if e.format == screen.format and e.script == screen.script
     }
 
 

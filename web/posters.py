@@ -9,6 +9,7 @@ files that the manifest names are ever served, so no URL reaches anything else o
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
 import zipfile
 from pathlib import Path
@@ -18,8 +19,10 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, abort, current_app, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from generators.poster_set import files_of, load_manifest, render_set, stored
+from generators.files import write_atomic
 from generators.posters import FORMATS, FORMATS_BY_ID
+from generators.posters.batch import render_set
+from generators.posters.manifest import MANIFEST, Entry, Manifest, load_manifest, stored
 from generators.script import LANGUAGE_TAGS, SCRIPTS, Script
 from web.context import campaign, json_response
 
@@ -33,39 +36,39 @@ def poster_dir() -> Path:
     return Path(current_app.config["POSTER_DIR"])
 
 
-def manifest() -> dict[str, Any]:
+def manifest() -> Manifest:
     """The manifest, re-read only when its file changes (a render may replace it at any time). With
     ``POSTER_FORMATS`` configured (a static export of some formats only), only their posters."""
-    path = poster_dir() / "manifest.json"
+    path = poster_dir() / MANIFEST
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
-        return {"posters": []}
+        return Manifest()
     cached = current_app.extensions.get("poster_manifest")
     if cached is None or cached[0] != stamp:
         loaded = load_manifest(poster_dir())
         formats = current_app.config.get("POSTER_FORMATS")
         if formats:
-            loaded = {**loaded, "posters": [e for e in loaded.get("posters", []) if e["format"] in formats]}
+            loaded = loaded.only(formats)
         cached = (stamp, loaded)
         current_app.extensions["poster_manifest"] = cached
-    found: dict[str, Any] = cached[1]
+    found: Manifest = cached[1]
     return found
 
 
-def file_url(entry: dict[str, Any], file: str) -> str:
+def file_url(entry: Entry, file: str) -> str:
     """A file's content-hashed path (``/posters/<first 16 hex of the poster's sha256>/<file>``): built
     by hand, since kiosk event streams need it outside a request."""
-    return f"/posters/{entry['sha256'][:16]}/{file}"
+    return f"/posters/{entry.address}/{file}"
 
 
-def poster_document(entry: dict[str, Any]) -> dict[str, Any]:
-    document = {k: v for k, v in entry.items() if k not in ("key", "pdf", "file", "thumbnail")}
-    document["url"] = file_url(entry, entry["file"])
-    document["thumbnail"] = file_url(entry, entry["thumbnail"])
-    if "pdf" in entry:
-        document["pdf"] = {**entry["pdf"], "url": file_url(entry, entry["pdf"]["file"])}
-        del document["pdf"]["file"]
+def poster_document(entry: Entry) -> dict[str, Any]:
+    document = {k: v for k, v in entry.to_json().items() if k not in ("key", "pdf", "file", "thumbnail")}
+    document["url"] = file_url(entry, entry.file)
+    document["thumbnail"] = file_url(entry, entry.thumbnail)
+    if entry.pdf is not None:
+        document["pdf"] = {"bytes": entry.pdf.bytes, "sha256": entry.pdf.sha256,
+                           "url": file_url(entry, entry.pdf.file)}  # fmt: skip
     return document
 
 
@@ -86,8 +89,8 @@ def _choice(name: str, allowed: list[str]) -> str | None:
 def posters_json() -> BaseResponse:
     current = manifest()
     document = {
-        "posters": [poster_document(e) for e in current.get("posters", [])],
-        "refused": current.get("refused", []),
+        "posters": [poster_document(e) for e in current.posters],
+        "refused": [r.to_json() for r in current.refused],
         "rendering": _render_state(),
     }
     return json_response(document, max_age=60)
@@ -98,21 +101,21 @@ def posters_json() -> BaseResponse:
 def gallery() -> str:
     """The gallery; ``/hans/posters`` is its Simplified page (as ``/hans/`` is the calendar's), the same
     as ``/posters?script=hans``."""
-    all_entries = manifest().get("posters", [])
+    all_entries = manifest().posters
     groups = list(_GROUPS)
-    group = _choice("design", groups + sorted({e["design"] for e in all_entries}))
+    group = _choice("design", groups + sorted({e.design for e in all_entries}))
     fmt = _choice("format", [f.id for f in FORMATS])
     given = _choice("script", list(SCRIPTS)) or ("hans" if request.path.startswith("/hans/") else "hant")
     script: Script = "hans" if given == "hans" else "hant"
     chosen = [
         e
         for e in all_entries
-        if e["script"] == script
-        and (fmt is None or e["format"] == fmt)
-        and (group is None or e["design"] == group or _group(e["design"]) == group)
+        if e.script == script
+        and (fmt is None or e.format == fmt)
+        and (group is None or e.design == group or _group(e.design) == group)
     ]
     if fmt is None and group is None:
-        chosen = [e for e in chosen if e["format"] == "kiosk-portrait" or _group(e["design"]) != "today"]
+        chosen = [e for e in chosen if e.format == "kiosk-portrait" or _group(e.design) != "today"]
     other: Script = "hans" if script == "hant" else "hant"
     query = {k: v for k, v in request.args.items() if k != "script"}
     switch_path = "/hans/posters" if other == "hans" else "/posters"
@@ -135,7 +138,7 @@ def gallery() -> str:
         zips=[
             (f, url_for("posters.archive", format=f.id, script=script))
             for f in FORMATS
-            if any(e["format"] == f.id and e["script"] == script for e in all_entries)
+            if any(e.format == f.id and e.script == script for e in all_entries)
         ],
         rendering=_render_state(),
         total=len(all_entries),
@@ -145,9 +148,9 @@ def gallery() -> str:
 @bp.get("/posters/<digest>/<path:name>")
 def file(digest: str, name: str) -> BaseResponse:
     """A file of the manifest under its content hash: cached for a year, since the URL changes with it."""
-    for entry in manifest().get("posters", []):
-        if name in files_of(entry):
-            if entry["sha256"][:16] != digest:
+    for entry in manifest().posters:
+        if name in entry.files:
+            if entry.address != digest:
                 abort(404, f"{name} has changed: /posters.json has its current address")
             path = poster_dir() / stored(entry, name)
             response = send_file(path, max_age=_YEAR, etag=True, conditional=True)
@@ -162,20 +165,19 @@ def file(digest: str, name: str) -> BaseResponse:
 def zip_file(format: str, script: str) -> Path | None:
     """The ZIP of every poster of a format and script (PNG, and PDF for print), built once per manifest
     and kept under its digest; ``None`` when there are none. The same posters give the same bytes."""
-    chosen = [e for e in manifest().get("posters", []) if e["format"] == format and e["script"] == script]
+    chosen = [e for e in manifest().posters if e.format == format and e.script == script]
     if not chosen:
         return None
-    digest = hashlib.sha256("".join(e["sha256"] for e in chosen).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("".join(e.sha256 for e in chosen).encode()).hexdigest()[:16]
     target = poster_dir() / "zips" / f"{format}-{script}-{digest}.zip"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{threading.get_ident()}.tmp")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as bundle:
+        data = io.BytesIO()
+        with zipfile.ZipFile(data, "w", zipfile.ZIP_STORED) as bundle:
             for entry in chosen:
-                for name in [entry["file"], *([entry["pdf"]["file"]] if "pdf" in entry else [])]:
+                for name in entry.downloads:
                     info = zipfile.ZipInfo(name.rsplit("/", 1)[-1], date_time=(2022, 1, 1, 0, 0, 0))
                     bundle.writestr(info, (poster_dir() / stored(entry, name)).read_bytes())
-        tmp.replace(target)
+        write_atomic(target, data.getvalue())
     return target
 
 

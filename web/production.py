@@ -17,11 +17,13 @@ body timeouts: slow clients are a buffering proxy's job (docs/deploy.md gives it
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
 from typing import Any
 
+from generators.posters.batch import parent_death_signal
 from web import instance_folder
 
 wsgi_app = "web:create_app()"
@@ -55,10 +57,6 @@ def scheduler_command() -> list[str]:
 def _die_with_parent() -> None:
     """In the scheduler's process, before it runs: the kernel ends it when the server's supervising
     thread (so the server) ends, even by kill -9 or a failed reload."""
-    import signal
-
-    from generators.poster_set import parent_death_signal
-
     parent_death_signal(signal.SIGTERM)
 
 

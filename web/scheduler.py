@@ -47,6 +47,8 @@ from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, BaseSchedul
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from generators.loader import load_current
+from generators.posters.batch import render_set
 from web.state import engine_for, fleet_event, screen_state, upsert
 
 log = logging.getLogger("quality_month.scheduler")
@@ -190,9 +192,6 @@ def release_database_lock(url: str) -> None:
 
 def nightly_render(data_dir: str, poster_dir: str, base_url: str) -> int:
     """Bring the whole poster set up to date (only what changed is drawn); the number rendered."""
-    from generators.loader import load_current
-    from generators.poster_set import render_set
-
     campaign = load_current(Path(data_dir))
     result = render_set(campaign, Path(poster_dir), base_url)
     log.info("nightly render: %d rendered, %d unchanged", result.rendered, result.reused)

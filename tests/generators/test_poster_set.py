@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from generators import posters
 from generators.loader import load_campaign
-from generators.poster_set import STORE, Job, cache_key, intact, jobs, load_manifest, render_set, stored
-from generators.posters import FORMATS
+from generators.posters import FORMATS, batch
+from generators.posters.batch import Job, cache_key, jobs, render_set
+from generators.posters.manifest import STORE, Entry, Manifest, intact, load_manifest, save_manifest, stored
 from generators.script import SCRIPTS
 from tests.conftest import Edit, revised
 
@@ -36,6 +38,70 @@ def test_jobs_cover_every_design_format_and_script(tiny: Path) -> None:
     assert {"theme", "slogan-01", "slogan-02", "today-2030-09-01", "activity-quality-week"} <= designs
 
 
+#: A manifest as the set writes it (the public /posters.json and the kiosk programmes are built from it).
+MANIFEST_JSON = """{
+ "campaign": "tiny",
+ "base_url": "https://quality-month.example/",
+ "posters": [
+  {
+   "design": "theme",
+   "format": "a4",
+   "script": "hans",
+   "text": "质量月",
+   "file": "a4/hans/theme.png",
+   "thumbnail": "thumbs/a4/hans/theme.jpg",
+   "width": 2550,
+   "height": 3578,
+   "dpi": 300,
+   "bytes": 1234,
+   "sha256": "0123456789abcdef0123",
+   "key": "k",
+   "pdf": {
+    "file": "a4/hans/theme.pdf",
+    "bytes": 99,
+    "sha256": "fedcba"
+   }
+  },
+  {
+   "design": "slogan-01",
+   "format": "square",
+   "script": "hant",
+   "text": "質量月",
+   "file": "square/hant/slogan-01.png",
+   "thumbnail": "thumbs/square/hant/slogan-01.jpg",
+   "width": 1080,
+   "height": 1080,
+   "dpi": 72,
+   "bytes": 12,
+   "sha256": "aaaabbbbccccdddd0000",
+   "key": "k2"
+  }
+ ],
+ "refused": [
+  {
+   "design": "slogan-02",
+   "format": "banner-h",
+   "script": "hant",
+   "refused": "too long"
+  }
+ ]
+}
+"""
+
+
+def test_the_manifest_reads_and_writes_the_same_json(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text(MANIFEST_JSON, encoding="utf-8")
+    manifest = load_manifest(tmp_path)
+    assert isinstance(manifest, Manifest) and all(isinstance(e, Entry) for e in manifest.posters)
+    print_entry, screen_entry = manifest.posters
+    assert print_entry.files == ("a4/hans/theme.png", "thumbs/a4/hans/theme.jpg", "a4/hans/theme.pdf")
+    assert screen_entry.files == ("square/hant/slogan-01.png", "thumbs/square/hant/slogan-01.jpg")
+    assert stored(print_entry, "a4/hans/theme.pdf") == "files/0123456789abcdef/a4/hans/theme.pdf"
+    assert manifest.refused[0].reason == "too long"
+    save_manifest(tmp_path / "again", manifest)
+    assert (tmp_path / "again" / "manifest.json").read_text(encoding="utf-8") == MANIFEST_JSON
+
+
 def test_render_set_manifest_and_cache(tiny: Path, tmp_path: Path, edit: Edit) -> None:
     out = tmp_path / "posters"
     campaign = load_campaign(tiny)
@@ -44,23 +110,23 @@ def test_render_set_manifest_and_cache(tiny: Path, tmp_path: Path, edit: Edit) -
     assert first.refused == [] and first.reused == 0
     assert first.rendered == 5 * 2 * 2  # theme, 2 slogans, 2 dated activities × 2 formats × 2 scripts
     assert seen[-1] == (20, 20)
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == first.manifest.to_json()
+    manifest = load_manifest(out)
     assert manifest == first.manifest
-    for entry in manifest["posters"]:
-        data = (out / stored(entry, entry["file"])).read_bytes()
-        assert len(data) == entry["bytes"] and hashlib.sha256(data).hexdigest() == entry["sha256"]
-        assert (out / stored(entry, entry["thumbnail"])).is_file()
-        assert (
-            entry["format"] != "a4"
-            or (out / stored(entry, entry["pdf"]["file"])).stat().st_size == entry["pdf"]["bytes"]
+    for entry in manifest.posters:
+        data = (out / stored(entry, entry.file)).read_bytes()
+        assert len(data) == entry.bytes and hashlib.sha256(data).hexdigest() == entry.sha256
+        assert (out / stored(entry, entry.thumbnail)).is_file()
+        assert entry.format != "a4" or (
+            entry.pdf is not None and (out / stored(entry, entry.pdf.file)).stat().st_size == entry.pdf.bytes
         )
-    slogan = next(e for e in manifest["posters"] if e["design"] == "slogan-02" and e["script"] == "hans")
-    assert slogan["text"] == "质量发展 利民惠民"
+    slogan = next(e for e in manifest.posters if e.design == "slogan-02" and e.script == "hans")
+    assert slogan.text == "质量发展 利民惠民"
     assert not list(out.rglob("*.tmp")), "no temporary file is left behind"
 
     again = render_set(campaign, out, BASE, workers=2, only=few)
     assert (again.rendered, again.reused) == (0, 20)
-    assert again.manifest["posters"] == manifest["posters"]
+    assert again.manifest.posters == manifest.posters
 
     # A changed slogan re-renders that slogan only, in every format and script.
     edit("campaign.toml", '"質量發展 利民惠民"', '"質量發展 利民惠民 人人共享"')
@@ -68,8 +134,8 @@ def test_render_set_manifest_and_cache(tiny: Path, tmp_path: Path, edit: Edit) -
     assert (changed.rendered, changed.reused) == (4, 16)
 
     # A deleted file is noticed and rendered again.
-    first_entry = manifest["posters"][0]
-    (out / stored(first_entry, first_entry["file"])).unlink()
+    first_entry = manifest.posters[0]
+    (out / stored(first_entry, first_entry.file)).unlink()
     healed = render_set(load_campaign(tiny), out, BASE, workers=2, only=few)
     assert (healed.rendered, healed.reused) == (1, 19)
 
@@ -80,9 +146,7 @@ def test_a_new_base_url_changes_the_qr_codes(tiny: Path, tmp_path: Path) -> None
     first = render_set(campaign, tmp_path, BASE, workers=1, only=only)
     second = render_set(campaign, tmp_path, "https://elsewhere.example/", workers=1, only=only)
     assert second.rendered == 2
-    assert [e["sha256"] for e in first.manifest["posters"]] != [
-        e["sha256"] for e in second.manifest["posters"]
-    ]
+    assert [e.sha256 for e in first.manifest.posters] != [e.sha256 for e in second.manifest.posters]
 
 
 def test_a_partial_render_keeps_the_rest_of_the_manifest(tiny: Path, tmp_path: Path) -> None:
@@ -90,11 +154,11 @@ def test_a_partial_render_keeps_the_rest_of_the_manifest(tiny: Path, tmp_path: P
     campaign = load_campaign(tiny)
     kiosk = lambda job: job.format == "kiosk-landscape" and job.script == "hant"  # noqa: E731
     first = render_set(campaign, tmp_path, BASE, workers=2, only=kiosk)
-    days = {e["design"] for e in first.manifest["posters"] if e["design"].startswith("today-")}
+    days = {e.design for e in first.manifest.posters if e.design.startswith("today-")}
     assert len(days) == 30
     again = render_set(campaign, tmp_path, BASE, workers=1, only=lambda job: job.design == "today-2030-09-10")
-    assert {e["design"] for e in again.manifest["posters"] if e["design"].startswith("today-")} == days
-    assert all(entry in again.manifest["posters"] for entry in first.manifest["posters"])
+    assert {e.design for e in again.manifest.posters if e.design.startswith("today-")} == days
+    assert all(entry in again.manifest.posters for entry in first.manifest.posters)
     assert (again.rendered, again.reused) == (
         len(FORMATS) * 2 - 1,
         1,
@@ -104,24 +168,20 @@ def test_a_partial_render_keeps_the_rest_of_the_manifest(tiny: Path, tmp_path: P
 def test_the_key_follows_the_text_as_drawn_and_the_libraries(
     monkeypatch: pytest.MonkeyPatch, tiny: Path
 ) -> None:
-    from generators import poster_set, posters
-
     design = next(d for d in posters.designs(load_campaign(tiny)) if d.id == "theme")
     hant, hans = Job("theme", "a4", "hant"), Job("theme", "a4", "hans")
-    code = poster_set.code_digest()
+    code = batch.code_digest()
     before = (cache_key(design, hant, BASE, code), cache_key(design, hans, BASE, code))
     # OpenCC's output changes (a new version converts a word otherwise): only the Simplified key moves.
-    monkeypatch.setattr(
-        poster_set, "in_script", lambda text, script: text + "·" if script == "hans" else text
-    )
+    monkeypatch.setattr(batch, "in_script", lambda text, script: text + "·" if script == "hans" else text)
     after = (cache_key(design, hant, BASE, code), cache_key(design, hans, BASE, code))
     assert after[0] == before[0] and after[1] != before[1]
     # Versions come from the packages' metadata: rjieba has no __version__ but has one there.
-    versions = poster_set.library_versions()
+    versions = batch.library_versions()
     assert set(versions) == {"pillow", "rjieba", "opencc", "qrcode"} and all(versions.values())
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9" if name == "rjieba" else real(name))
-    assert poster_set.code_digest() != code
+    assert batch.code_digest() != code
 
 
 def test_a_files_address_always_matches_its_bytes(tiny: Path, tmp_path: Path) -> None:
@@ -130,7 +190,7 @@ def test_a_files_address_always_matches_its_bytes(tiny: Path, tmp_path: Path) ->
     out = tmp_path / "posters"
     some = lambda job: job.format in ("kiosk-portrait", "a4")  # noqa: E731
     first = render_set(load_campaign(tiny), out, BASE, workers=2, only=some)
-    old = {stored(e, e["file"]): e["sha256"] for e in first.manifest["posters"]}
+    old = {stored(e, e.file): e.sha256 for e in first.manifest.posters}
     process = subprocess.Popen(
         [sys.executable, "-m", "web.cli", "render", "--data", str(tiny), "--out", str(out),
          "--base-url", "https://elsewhere.example/", "--format", "kiosk-portrait", "--format", "a4"],
@@ -146,10 +206,10 @@ def test_a_files_address_always_matches_its_bytes(tiny: Path, tmp_path: Path) ->
         process.wait()
     for path, digest in old.items():
         assert hashlib.sha256((out / path).read_bytes()).hexdigest() == digest, path
-    assert all(intact(out, e) for e in load_manifest(out)["posters"])
+    assert all(intact(out, e) for e in load_manifest(out).posters)
     second = render_set(load_campaign(tiny), out, "https://elsewhere.example/", workers=2, only=some)
-    assert all(intact(out, e) for e in second.manifest["posters"])
-    named = {e["sha256"][:16] for e in second.manifest["posters"]}
+    assert all(intact(out, e) for e in second.manifest.posters)
+    named = {e.sha256[:16] for e in second.manifest.posters}
     assert {folder.name for folder in (out / STORE).iterdir()} == named
     assert not named & {p.split("/")[1] for p in old}
 
@@ -157,14 +217,14 @@ def test_a_files_address_always_matches_its_bytes(tiny: Path, tmp_path: Path) ->
 def test_the_cache_compares_digests_not_sizes(tiny: Path, tmp_path: Path) -> None:
     only = lambda job: job.design == "theme" and job.format == "kiosk-portrait"  # noqa: E731
     first = render_set(load_campaign(tiny), tmp_path, BASE, workers=1, only=only)
-    entry = first.manifest["posters"][0]
-    path = tmp_path / stored(entry, entry["file"])
+    entry = first.manifest.posters[0]
+    path = tmp_path / stored(entry, entry.file)
     data = bytearray(path.read_bytes())
     data[-20] ^= 0xFF  # the same size, other bytes
     path.write_bytes(bytes(data))
     again = render_set(load_campaign(tiny), tmp_path, BASE, workers=1, only=only)
     assert (again.rendered, again.reused) == (1, 1)
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == entry.sha256
 
 
 def _children(pid: int) -> set[int]:
@@ -184,7 +244,7 @@ def test_render_workers_die_with_their_parent_and_hold_no_socket(tiny: Path, tmp
     code = (
         "import socket, sys; from pathlib import Path; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen();"
         "print(s.getsockname()[1], flush=True);"
-        "from generators.loader import load_campaign; from generators.poster_set import render_set;"
+        "from generators.loader import load_campaign; from generators.posters.batch import render_set;"
         "render_set(load_campaign(Path(sys.argv[1])), Path(sys.argv[2]), 'http://x/', workers=2)"
     )
     process = subprocess.Popen(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -12,6 +13,7 @@ from PIL import Image, ImageChops, ImageStat
 from generators import posters
 from generators.model import Campaign
 from generators.posters import FORMATS, FORMATS_BY_ID, Design, render
+from generators.posters.encode import encode_pdf, encode_png
 from generators.typeset import CannotFit, MissingGlyph
 from tests.conftest import TESTS
 
@@ -33,6 +35,18 @@ def test_the_designs(real: Campaign) -> None:
         f"activity-{a.id}" for a in real.activities if a.span.own
     }
     assert found["slogan-07"].headline == "提升產品、工程和服務質量 推動經濟高質量發展"
+
+
+def test_the_designs_write_full_width_punctuation(real: Campaign) -> None:
+    """The words the posters add (labels, the organizers in brackets) follow Chinese typesetting."""
+    found = designs(real)
+    assert found["theme"].roles["body"].startswith("主辦：市場監管總局、")
+    assert found["theme"].roles["sub"] == "2022年9月"
+    assert found["slogan-07"].roles["sub"] == "主題：推動質量變革創新 促進質量強國建設"
+    assert found["today-2022-09-21"].items[0] == "“9·21”質量日視頻會（航天科技集團）"
+    assert found["activity-launch-ceremony"].roles["body"] == "主辦：市場監管總局、國務院國資委"
+    texts = [text for d in found.values() for text in [*d.roles.values(), *d.items]]
+    assert not [text for text in texts if ":" in text or "(" in text or ")" in text]
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.id)
@@ -97,17 +111,17 @@ def test_missing_glyph_and_overlong_text_are_refused(real: Campaign) -> None:
 def test_identical_inputs_give_identical_bytes(real: Campaign) -> None:
     fmt = FORMATS_BY_ID["a4"]
     design = designs(real)["slogan-03"]
-    first = posters.encode_png(render(design, fmt, "hans", BASE).image, fmt)
-    second = posters.encode_png(render(design, fmt, "hans", BASE).image, fmt)
+    first = encode_png(render(design, fmt, "hans", BASE).image, fmt)
+    second = encode_png(render(design, fmt, "hans", BASE).image, fmt)
     assert hashlib.sha256(first).digest() == hashlib.sha256(second).digest()
-    assert posters.encode_pdf(first, fmt) == posters.encode_pdf(second, fmt)
-    assert b"tIME" not in first and b"CreationDate" not in posters.encode_pdf(first, fmt)
+    assert encode_pdf(first, fmt) == encode_pdf(second, fmt)
+    assert b"tIME" not in first and b"CreationDate" not in encode_pdf(first, fmt)
 
 
 @pytest.mark.parametrize("format_id", ["a4", "a3"])
 def test_print_formats_are_300_dpi_with_bleed(real: Campaign, format_id: str) -> None:
     fmt = FORMATS_BY_ID[format_id]
-    png = posters.encode_png(render(designs(real)["theme"], fmt, "hant", BASE).image, fmt)
+    png = encode_png(render(designs(real)["theme"], fmt, "hant", BASE).image, fmt)
     image = Image.open(io.BytesIO(png))
     assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
     trim_mm = {"a4": (210, 297), "a3": (297, 420)}[format_id]
@@ -116,9 +130,11 @@ def test_print_formats_are_300_dpi_with_bleed(real: Campaign, format_id: str) ->
         round(trim_mm[1] / 25.4 * 300) + 2 * fmt.bleed,
     )
     assert fmt.bleed == round(3 / 25.4 * 300)
-    pdf = posters.encode_pdf(png, fmt).decode("latin-1")
+    pdf = encode_pdf(png, fmt).decode("latin-1")
     width_pt, height_pt = (image.size[0] * 72 / 300, image.size[1] * 72 / 300)
-    assert f"/MediaBox [0 0 {width_pt:.2f} {height_pt:.2f}]" in pdf
+    media_box = re.search(r"/MediaBox \[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", pdf)
+    assert media_box is not None
+    assert f"{float(media_box[1]):.2f} {float(media_box[2]):.2f}" == f"{width_pt:.2f} {height_pt:.2f}"
 
 
 @pytest.mark.parametrize(("design_id", "format_id", "script"), GOLDEN_CASES)

@@ -15,6 +15,8 @@ from generators import fonts, posters
 from generators.loader import load_campaign
 from generators.model import Campaign
 from generators.posters import FORMATS_BY_ID, LAYOUTS, Design, render
+from generators.posters.engine import background as bare_background
+from generators.posters.formats import box_pixels
 from generators.script import to_hans
 from generators.typeset import CannotFit, MissingGlyph, Setting, TypesetError, _measure, break_points, fit
 from tests.conftest import DATA, TINY
@@ -197,11 +199,11 @@ def designs(draw: st.DrawFn) -> Design:
 
 def _ink_outside_boxes(rendered: posters.Rendered, fmt: posters.Format) -> tuple[int, int, int, int] | None:
     """Where the poster differs from its bare background outside every role's box, if anywhere."""
-    background = posters._background(fmt)
+    background = bare_background(fmt)
     difference = ImageChops.difference(rendered.image.convert("RGB"), background.convert("RGB")).convert("L")
     blank = ImageDraw.Draw(difference)
     for role, box in LAYOUTS[fmt.shape].items():
-        x0, y0, x1, y1 = posters._box_pixels(fmt, box)
+        x0, y0, x1, y1 = box_pixels(fmt, box)
         blank.rectangle((x0, y0, x1 - 1, y1 - 1), fill=0)
         if role == "qr":  # the QR code sits in its box's bottom-right corner, the size of its square
             side = min(x1 - x0, y1 - y0)

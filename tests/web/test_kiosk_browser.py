@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from generators.kiosk import load_fleet, showing_at, timeline
 from generators.loader import load_current
-from generators.poster_set import render_set
+from generators.posters.batch import render_set
 from tests.conftest import DATA
 from tests.web.live import serving
 from web import create_app

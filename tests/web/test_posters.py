@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from generators.loader import load_campaign
-from generators.poster_set import render_set
+from generators.posters.batch import render_set
 from tests.conftest import TINY
 from web import create_app
 

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, expect
 from werkzeug.routing import Rule
 
 from generators.loader import load_current
-from generators.poster_set import render_set
+from generators.posters.batch import render_set
 from tests.conftest import DATA
 from tests.web.live import serving
 from web import create_app

@@ -12,8 +12,8 @@ from generators.export import ExportError
 from generators.fonts import FACES, build_fonts
 from generators.loader import load_current
 from generators.model import Campaign
-from generators.poster_set import Result as RenderResult
-from generators.poster_set import render_set
+from generators.posters.batch import Result as RenderResult
+from generators.posters.batch import render_set
 from web import _configured
 from web.cli.common import (
     build_app,
@@ -37,8 +37,7 @@ def _render_posters(
     with progress_bar(label) as progress:
         result = render_set(campaign, out, base_url, progress=progress, only=only)
     for refusal in result.refused:
-        where = f"{refusal['format']}/{refusal['script']}/{refusal['design']}"
-        click.echo(f"refused {where}: {refusal['refused']}", err=True)
+        click.echo(f"refused {refusal.format}/{refusal.script}/{refusal.design}: {refusal.reason}", err=True)
     return result
 
 

@@ -1,0 +1,18 @@
+"""Posters and banners: formats and layouts described as data, one rendering engine.
+
+A poster is a design (``theme``, ``slogan-01`` … ``slogan-15``, ``today-2022-09-21``, ``activity-<id>``)
+in a format (kiosk screens, 4K, A4/A3 print with bleed, banners, square) and a script.
+
+- :mod:`.formats`: the palette, the formats and the layouts' boxes;
+- :mod:`.design`: the ``Design`` and the campaign's designs;
+- :mod:`.engine`: ``render``, a design drawn in a format's layout;
+- :mod:`.encode`: the PNG, the PDF for print and the gallery's thumbnail;
+- :mod:`.manifest`: the set's ``manifest.json``, one typed ``Entry`` per poster;
+- :mod:`.batch`: the whole set, rendered on all cores and never twice.
+"""
+
+from generators.posters.design import Design, designs
+from generators.posters.engine import Rendered, render
+from generators.posters.formats import FORMATS, FORMATS_BY_ID, LAYOUTS, Format
+
+__all__ = ["FORMATS", "FORMATS_BY_ID", "LAYOUTS", "Design", "Format", "Rendered", "designs", "render"]

@@ -1,0 +1,49 @@
+"""A poster's files: its PNG, its PDF for print and a thumbnail for the gallery. Identical inputs give
+identical bytes (no timestamp anywhere)."""
+
+from __future__ import annotations
+
+import io
+
+import img2pdf
+from PIL import Image
+
+from generators.posters.formats import Format
+
+
+def encode_png(image: Image.Image, fmt: Format) -> bytes:
+    """PNG bytes of the palette image (red, gold and white need no more than 256 colours, and a palette
+    encodes several times faster), with the format's dpi and no timestamp: identical inputs give
+    identical bytes."""
+    out = io.BytesIO()
+    image.save(out, "PNG", dpi=(fmt.dpi, fmt.dpi), compress_level=3)
+    return out.getvalue()
+
+
+def encode_pdf(png: bytes, fmt: Format) -> bytes:
+    """A one-page PDF of a poster's PNG, at the format's resolution: the page is the canvas, bleed
+    included, in real millimetres (its pixels at the format's dpi, not the PNG's rounded pixels per
+    metre). img2pdf puts the PNG's compressed pixel data in unchanged, so the PDF is lossless and costs
+    little to encode; its own writer is asked for, with no date, so identical inputs give identical
+    bytes."""
+    pdf: bytes = img2pdf.convert(
+        png,
+        layout_fun=img2pdf.get_fixed_dpi_layout_fun((fmt.dpi, fmt.dpi)),
+        nodate=True,
+        engine=img2pdf.Engine.internal,
+    )
+    return pdf
+
+
+def thumbnail(image: Image.Image, width: int = 360) -> bytes:
+    """A small JPEG of the poster for the gallery (about ``width`` pixels wide, or as tall as four
+    times that for a tall banner)."""
+    scale = min(width / image.width, 4 * width / image.height)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # Pick pixels down to twice the size (a palette image cannot be filtered; picking is cheap), then
+    # average 2×2 blocks in RGB: a fraction of the time of filtering the whole canvas.
+    doubled = image.resize((size[0] * 2, size[1] * 2), Image.Resampling.NEAREST) if scale < 0.25 else image
+    small = doubled.convert("RGB").resize(size, Image.Resampling.BOX)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=85, subsampling=0)
+    return out.getvalue()
