@@ -14,7 +14,6 @@ import threading
 import zipfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,8 +22,8 @@ from generators.files import write_atomic
 from generators.posters import FORMATS, FORMATS_BY_ID
 from generators.posters.batch import render_set
 from generators.posters.manifest import MANIFEST, Entry, Manifest, load_manifest, stored
-from generators.script import LANGUAGE_TAGS, SCRIPTS, Script
-from web.context import campaign, json_response
+from generators.script import SCRIPTS
+from web.context import campaign, json_response, public_url, script_of_path, use_script
 
 bp = Blueprint("posters", __name__)
 
@@ -105,8 +104,8 @@ def gallery() -> str:
     groups = list(_GROUPS)
     group = _choice("design", groups + sorted({e.design for e in all_entries}))
     fmt = _choice("format", [f.id for f in FORMATS])
-    given = _choice("script", list(SCRIPTS)) or ("hans" if request.path.startswith("/hans/") else "hant")
-    script: Script = "hans" if given == "hans" else "hant"
+    given = _choice("script", list(SCRIPTS)) or script_of_path()
+    script = use_script("hans" if given == "hans" else "hant")
     chosen = [
         e
         for e in all_entries
@@ -116,20 +115,8 @@ def gallery() -> str:
     ]
     if fmt is None and group is None:
         chosen = [e for e in chosen if e.format == "kiosk-portrait" or _group(e.design) != "today"]
-    other: Script = "hans" if script == "hant" else "hant"
-    query = {k: v for k, v in request.args.items() if k != "script"}
-    switch_path = "/hans/posters" if other == "hans" else "/posters"
-    if query:
-        switch_path += "?" + urlencode(query)
     return render_template(
         "posters.html",
-        campaign=campaign(),
-        script=script,
-        lang=LANGUAGE_TAGS[script],
-        switch_path=switch_path,
-        switch_lang=LANGUAGE_TAGS[other],
-        subscribe=None,
-        root="/" if script == "hant" else "/hans/",
         entries=[poster_document(e) for e in chosen],
         formats=FORMATS,
         formats_by_id=FORMATS_BY_ID,
@@ -217,7 +204,7 @@ def start_background_render(app: Flask) -> threading.Thread:
     state: dict[str, Any] = {"running": True, "done": 0, "total": 0, "error": None}
     app.extensions["poster_render"] = state
     loaded = app.extensions["campaign"]
-    base_url = app.config.get("PUBLIC_URL") or f"http://{app.config.get('SERVER_NAME') or '127.0.0.1:8000'}/"
+    base_url = public_url(app)
 
     def progress(done: int, total: int) -> None:
         state.update(done=done, total=total)

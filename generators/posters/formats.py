@@ -88,8 +88,8 @@ FORMATS: tuple[Format, ...] = (
     Format("kiosk-landscape", "橫式資訊屏 1920×1080", 1920, 1080, "landscape", margin=72),
     Format("4k", "4K 橫式 3840×2160", 3840, 2160, "landscape", margin=144),
     Format("square", "社交媒體方圖 1080×1080", 1080, 1080, "square", margin=64),
-    _print("a4", "A4 印刷(300 dpi,出血 3 mm)", 210, 297),
-    _print("a3", "A3 印刷(300 dpi,出血 3 mm)", 297, 420),
+    _print("a4", "A4 印刷（300 dpi，出血 3 mm）", 210, 297),
+    _print("a3", "A3 印刷（300 dpi，出血 3 mm）", 297, 420),
     Format("banner-h", "橫幅 6000×600", 6000, 600, "banner-h", dpi=150, margin=60, qr=False),
     Format("banner-v", "豎幅 800×4800", 800, 4800, "banner-v", dpi=150, margin=80, qr=False),
 )
