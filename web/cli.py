@@ -314,7 +314,7 @@ def _revise(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from generators.kiosk import fleet_path, load_fleet
+    from generators.fleet import fleet_path, load_fleet
 
     errors: list[str] = []
     summaries = []

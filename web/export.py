@@ -34,6 +34,7 @@ from generators.export import (
 from generators.feeds import all_feeds
 from generators.poster_set import files_of, stored
 from generators.posters import FORMATS
+from generators.programme import DAYS_AHEAD
 from generators.script import SCRIPTS
 
 #: Addresses that only a running server can answer; links to them stay (relative) but are not fetched.
@@ -61,7 +62,7 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
     """Write the site into ``out``. ``today`` (the local day of the export) is where the kiosk
     programmes start: the same data on the same day gives the same bytes."""
     from web.api import campaign
-    from web.kiosk import DAYS_AHEAD, programme_document, screen_document
+    from web.kiosk import cached_programme, screen_document
     from web.posters import file_url, manifest, poster_dir, zip_file
 
     app.config["EXPORT"] = True
@@ -160,7 +161,7 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
 
         documents = []
         for screen, name in zip(screens, programmes, strict=True):
-            document = programme_document(screen, start, days=days, reloads=0)
+            document = cached_programme(screen, start, days=days, reloads=0)
             writer.write(name, json_bytes(rewrite_json(document, name, exported)))
             documents.append(rewrite_json(screen_document(screen), "screens.json", exported))
             done += 1

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generators.kiosk import Fleet, load_fleet, period_at, periods, showing_at, slides, timeline
+from generators.fleet import Fleet, load_fleet
 from generators.loader import CampaignError, load_campaign
 from generators.model import Campaign
+from generators.programme import period_at, periods, showing_at, slides, timeline
 from tests.conftest import DATA
 
 FLEET = """

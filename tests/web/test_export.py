@@ -20,9 +20,10 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from generators.export import LEDGER, ExportError
-from generators.kiosk import load_fleet, showing_at
+from generators.fleet import load_fleet
 from generators.loader import load_current
 from generators.poster_set import render_set
+from generators.programme import showing_at
 from tests.conftest import DATA
 from web import create_app
 from web.export import export_site

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from generators.kiosk import load_fleet, showing_at, timeline
+from generators.fleet import load_fleet
 from generators.loader import load_current
 from generators.poster_set import render_set
+from generators.programme import showing_at, timeline
 from tests.conftest import DATA
 from tests.web.live import serving
 from web import create_app
