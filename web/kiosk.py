@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
+import mimetypes
 import threading
 import time
 from collections.abc import Iterator
@@ -311,6 +312,10 @@ class Failures:
 
 
 def init_app(app: Flask) -> None:
+    # A browser runs a module script (the page's timeline.mjs) only if it comes with a JavaScript type;
+    # Python guesses .mjs from the system's mime.types where there is one, from its own table elsewhere,
+    # so the type is pinned.
+    mimetypes.add_type("text/javascript", ".mjs")
     loaded = app.extensions["campaign"]
     if "fleet" not in app.extensions:  # create_app loads it with the campaign
         app.extensions["fleet"] = load_fleet_for(Path(app.config["DATA_DIR"]), loaded)

@@ -296,6 +296,7 @@ def test_the_cache_keeps_only_what_the_programme_needs(browser: Browser, server:
     posters = {path for path in kept if path.startswith("/posters/")}
     assert posters == set(programme["images"].values())
     assert not [path for path in kept if "old" in path]
+    assert {"/static/kiosk.js", "/static/timeline.mjs"} <= set(kept)  # the page's scripts, for offline play
     context.close()
 
 
