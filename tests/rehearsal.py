@@ -443,7 +443,6 @@ def fast_plan(campaign: Any) -> Plan:
 def rehearse(workdir: Path, plan: Plan, say: Callable[[str], None] = print) -> Site:
     """Play the plan on a copy of the real data in ``workdir``; the site as it ends (its posters and
     state in ``workdir``). Raises ``RehearsalError`` at the first wrong day."""
-    from generators.loader import load_current
     from generators.posters import designs
 
     shutil.copytree(DATA, workdir / "data", ignore=shutil.ignore_patterns("__pycache__"))

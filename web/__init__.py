@@ -54,6 +54,8 @@ def _load_data(app: Flask) -> None:
     loaded before (``LAST_GOOD_DATA``, on except under ``TESTING``): then the app serves the last good
     copy of it, logs the errors and shows them on ``/healthz``, so that a worker restarted while the data
     on disk is broken keeps the site up."""
+    # Here, not at the top: every command of the command line imports this package (web.cli), and the
+    # fleet brings in the poster designs, which only the app needs.
     from generators.fleet import load_fleet_for
     from generators.loader import CampaignError
     from web import lastgood

@@ -314,6 +314,8 @@ def _revise(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    # Here, not at the top: each command imports what it needs, so that the others start quickly (the
+    # fleet brings in the poster designs).
     from generators.fleet import fleet_path, load_fleet
 
     errors: list[str] = []

@@ -36,6 +36,9 @@ from generators.poster_set import files_of, stored
 from generators.posters import FORMATS
 from generators.programme import DAYS_AHEAD
 from generators.script import SCRIPTS
+from web.api import campaign
+from web.kiosk import cached_programme, screen_document
+from web.posters import file_url, manifest, poster_dir, zip_file
 
 #: Addresses that only a running server can answer; links to them stay (relative) but are not fetched.
 DYNAMIC = re.compile(r"/kiosk/time|/kiosk/[^/]+/(events|heartbeat)|/filter|/screens(\.json)?|/healthz")
@@ -61,10 +64,6 @@ class Report:
 def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None = None) -> Report:
     """Write the site into ``out``. ``today`` (the local day of the export) is where the kiosk
     programmes start: the same data on the same day gives the same bytes."""
-    from web.api import campaign
-    from web.kiosk import cached_programme, screen_document
-    from web.posters import file_url, manifest, poster_dir, zip_file
-
     app.config["EXPORT"] = True
     client = app.test_client()
     out.mkdir(parents=True, exist_ok=True)
