@@ -37,12 +37,16 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.base import BaseScheduler
 from icalendar import Calendar
 
+from generators.fleet import load_fleet
+from generators.loader import load_current
 from generators.posters.manifest import Entry, load_manifest
+from generators.programme import daypart_times, showing_at
+from generators.wording import WEEKDAY_KEYS
+from web.scheduler import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 BASE_URL = "http://127.0.0.1:8000/"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class RehearsalError(AssertionError):
@@ -131,10 +135,6 @@ class Run:
 
 def scheduler(workdir: Path, runs: list[Run]) -> SteppedScheduler:
     """The real scheduler of the rehearsal's site (every job, its job store), stepped, paused."""
-    from generators.kiosk import load_fleet
-    from generators.loader import load_current
-    from web.scheduler import build, daypart_times
-
     data = workdir / "data"
     campaign = load_current(data)
     built = build(
@@ -191,7 +191,7 @@ def _child(workdir: str, start: str, until: str) -> None:
 
 def _days(text: str) -> set[int]:
     first, _, last = text.partition("-")
-    a, b = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+    a, b = WEEKDAY_KEYS.index(first), WEEKDAY_KEYS.index(last or first)
     return {d % 7 for d in range(a, b + 1 if b >= a else b + 8)}
 
 
@@ -304,8 +304,6 @@ def check_screens(site: Site, moment: dt.datetime, seen: dict[str, list[str]]) -
     """Everything a screen is given at ``moment``: its programme names only posters of the manifest
     whose files are on disk with their digests; every slide has its poster; the day's poster is there
     in the campaign; the slide it picks is the domain's; the programme is the one the data says."""
-    from generators.kiosk import load_fleet, showing_at
-
     campaign = site.app.extensions["campaign"]
     fleet = load_fleet(site.workdir / "data" / "screens.toml", campaign)
     local = moment.astimezone(campaign.timezone)
@@ -441,7 +439,6 @@ def fast_plan(campaign: Any) -> Plan:
 def rehearse(workdir: Path, plan: Plan, say: Callable[[str], None] = print) -> Site:
     """Play the plan on a copy of the real data in ``workdir``; the site as it ends (its posters and
     state in ``workdir``). Raises ``RehearsalError`` at the first wrong day."""
-    from generators.loader import load_current
     from generators.posters import designs
 
     shutil.copytree(DATA, workdir / "data", ignore=shutil.ignore_patterns("__pycache__"))
@@ -487,7 +484,7 @@ def rehearse(workdir: Path, plan: Plan, say: Callable[[str], None] = print) -> S
                 jobs = _check_jobs(site, day, runs[before_runs:], runs, down)
                 shown = "; ".join(f"{s}: {' → '.join(v)}" for s, v in seen.items())
                 say(
-                    f"{day} {WEEKDAYS[day.weekday()]} | {shown} | jobs: {jobs}"
+                    f"{day} {WEEKDAY_KEYS[day.weekday()]} | {shown} | jobs: {jobs}"
                     + (f" | {'; '.join(changes)}" if changes else "")
                 )
             if stepped is not None:

@@ -21,8 +21,9 @@ def test_the_wheel_installs_a_working_program(tmp_path: Path) -> None:
     )  # fmt: skip
     (wheel,) = (tmp_path / "dist").glob("quality_month-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for wanted in ["web/templates/base.html", "web/static/kiosk.js", "quality_month_fonts/LICENSE",
-                   "quality_month_data/screens.toml", "quality_month_data/2022/activities.toml"]:  # fmt: skip
+    for wanted in ["web/templates/base.html", "web/static/kiosk.js", "web/static/timeline.mjs",
+                   "quality_month_fonts/LICENSE", "quality_month_data/screens.toml",
+                   "quality_month_data/2022/activities.toml"]:  # fmt: skip
         assert wanted in names, wanted
     assert sum(name.endswith(".otf") for name in names) == 6
     # Installed beside this interpreter's packages (the dependencies), away from the checkout.

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Flask
 
+from generators.fleet import load_fleet_for
 from generators.fonts import shipped
-from generators.kiosk import load_fleet_for
 from generators.loader import CampaignError, load_current
 from web import api, calendar, context, errors, feeds, kiosk, lastgood, posters, security
 

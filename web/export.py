@@ -34,7 +34,11 @@ from generators.export import (
 from generators.feeds import all_feeds
 from generators.posters import FORMATS
 from generators.posters.manifest import stored
+from generators.programme import DAYS_AHEAD
 from generators.script import SCRIPTS
+from web.context import campaign
+from web.kiosk import cached_programme, screen_document
+from web.posters import file_url, manifest, poster_dir, zip_file
 
 #: Addresses that only a running server can answer; links to them stay (relative) but are not fetched.
 DYNAMIC = re.compile(r"/kiosk/time|/kiosk/[^/]+/(events|heartbeat)|/filter|/screens(\.json)?|/healthz")
@@ -60,10 +64,6 @@ class Report:
 def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None = None) -> Report:
     """Write the site into ``out``. ``today`` (the local day of the export) is where the kiosk
     programmes start: the same data on the same day gives the same bytes."""
-    from web.context import campaign
-    from web.kiosk import DAYS_AHEAD, programme_document, screen_document
-    from web.posters import file_url, manifest, poster_dir, zip_file
-
     app.config["EXPORT"] = True
     client = app.test_client()
     out.mkdir(parents=True, exist_ok=True)
@@ -160,7 +160,7 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
 
         documents = []
         for screen, name in zip(screens, programmes, strict=True):
-            document = programme_document(screen, start, days=days, reloads=0)
+            document = cached_programme(screen, start, days=days, reloads=0)
             writer.write(name, json_bytes(rewrite_json(document, name, exported)))
             documents.append(rewrite_json(screen_document(screen), "screens.json", exported))
             done += 1

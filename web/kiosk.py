@@ -9,9 +9,9 @@ state itself is in web/state.py.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
+import mimetypes
 import threading
 import time
 from collections.abc import Iterator
@@ -31,17 +31,15 @@ from flask import (
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response as BaseResponse
 
-from generators.kiosk import Fleet, Screen, load_fleet_for, segments, showing_at
+from generators.fleet import Fleet, Screen, load_fleet_for
+from generators.programme import DAYS_AHEAD, OFFLINE_AFTER, online, programme_document, showing_at
 from generators.script import LANGUAGE_TAGS
 from web.context import campaign, json_response
+from web.errors import _answer
+from web.posters import manifest, poster_document
 from web.state import State, StateUnavailable, database_url
 
 bp = Blueprint("kiosk", __name__)
-
-#: A screen that has not reported for this long is offline.
-OFFLINE_AFTER = dt.timedelta(seconds=90)
-#: Days of programme a page keeps, so that it goes on rotating that long without the server.
-DAYS_AHEAD = 8
 
 
 def fleet() -> Fleet:
@@ -76,8 +74,6 @@ def state() -> State:
 
 def _images(screen: Screen) -> dict[str, str]:
     """The poster of each design for a screen's format and script, by content-hashed URL."""
-    from web.posters import manifest, poster_document
-
     return {
         e.design: poster_document(e)["url"]
         for e in manifest().posters
@@ -85,12 +81,12 @@ def _images(screen: Screen) -> dict[str, str]:
     }
 
 
-def programme_document(
+def cached_programme(
     screen: Screen, moment: dt.datetime, days: int = DAYS_AHEAD, reloads: int | None = None
 ) -> dict[str, Any]:
-    """Everything a screen shows for ``days`` days from the local day of ``moment``, and one version hash
-    that covers all of it. ``reloads`` is the screen's reload count (default: the state store's; a
-    static export, which has no state, gives 0).
+    """The programme document of a screen for ``days`` days from the local day of ``moment``
+    (:func:`generators.programme.programme_document`). ``reloads`` is the screen's reload count
+    (default: the state store's; a static export, which has no state, gives 0).
 
     The document follows from the screen, the local day, its posters and its reload count alone, so it
     is kept by those: every poll and every open event stream asks for it, and hundreds of screens must
@@ -108,19 +104,7 @@ def programme_document(
     cache: dict[tuple[Any, ...], dict[str, Any]] = current_app.extensions.setdefault("kiosk_programmes", {})
     found = cache.get(key)
     if found is None:
-        published = segments(fleet(), loaded, screen, moment, days)
-        designs = {s["design"] for seg in published for s in seg["slides"]}
-        shown = {d: url for d, url in images.items() if d in designs}
-        content = json.dumps([published, shown, reloads], sort_keys=True).encode()
-        found = {
-            "screen": screen.id,
-            "name": screen.name,
-            "format": screen.format,
-            "script": screen.script,
-            "version": hashlib.sha256(content).hexdigest()[:16],
-            "segments": published,
-            "images": shown,
-        }
+        found = programme_document(fleet(), loaded, screen, day, images, reloads, days)
         if len(cache) > 256:
             cache.clear()
         cache[key] = found
@@ -150,7 +134,7 @@ def service_worker() -> BaseResponse:
 
 @bp.get("/kiosk/<screen_id>/programme.json")
 def programme(screen_id: str) -> BaseResponse:
-    response = json_response(programme_document(_screen(screen_id), now()), max_age=0)
+    response = json_response(cached_programme(_screen(screen_id), now()), max_age=0)
     response.cache_control.no_cache = True
     return response
 
@@ -187,7 +171,7 @@ def events(screen_id: str) -> Response:
             sent = None
             started = last = time.monotonic()
             while time.monotonic() - started < limit:
-                version = programme_document(screen, now())["version"]
+                version = cached_programme(screen, now())["version"]
                 if version != sent:
                     yield f"event: version\ndata: {version}\n\n"
                     sent = version
@@ -254,7 +238,7 @@ def screens_document(moment: dt.datetime) -> dict[str, Any]:
         found.append(
             {
                 **screen_document(screen),
-                "online": last_seen is not None and moment - last_seen <= OFFLINE_AFTER,
+                "online": online(last_seen, moment),
                 "last_seen": last_seen.isoformat() if last_seen else None,
                 "showing": row.get("showing"),
                 "scheduled": scheduled,
@@ -277,6 +261,7 @@ def dashboard() -> str:
     return render_template(
         "screens.html", screens=document["screens"], images=images, campaign=campaign(), script="hant",
         lang="zh-Hant", root="/", switch_path="/screens", switch_lang="zh-Hant", subscribe=None,
+        offline_after=int(OFFLINE_AFTER.total_seconds()),
     )  # fmt: skip
 
 
@@ -327,6 +312,10 @@ class Failures:
 
 
 def init_app(app: Flask) -> None:
+    # A browser runs a module script (the page's timeline.mjs) only if it comes with a JavaScript type;
+    # Python guesses .mjs from the system's mime.types where there is one, from its own table elsewhere,
+    # so the type is pinned.
+    mimetypes.add_type("text/javascript", ".mjs")
     loaded = app.extensions["campaign"]
     if "fleet" not in app.extensions:  # create_app loads it with the campaign
         app.extensions["fleet"] = load_fleet_for(Path(app.config["DATA_DIR"]), loaded)
@@ -339,7 +328,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(StateUnavailable)
     def _state_unavailable(error: StateUnavailable) -> BaseResponse:
         app.logger.error("%s", error)  # one line, naming the file and the fix: no traceback
-        from web.errors import _answer
-
         # The answer is public: it says what is down, not where the file lives (the log has that).
         return _answer(ServiceUnavailable("the screens' live state is not available now: the log says why"))

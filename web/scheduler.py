@@ -49,11 +49,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from generators.loader import load_current
 from generators.posters.batch import render_set
+from generators.programme import OFFLINE_AFTER, daypart_times
 from web.state import engine_for, fleet_event, screen_state, upsert
 
 log = logging.getLogger("quality_month.scheduler")
 
-OFFLINE_AFTER_SECONDS = 90
 _LOCK: IO[str] | None = None
 #: The key of the scheduler's advisory lock on PostgreSQL (any fixed 64-bit number will do).
 ADVISORY_KEY = 0x51_4D_53_43_48_45_44  # "QMSCHED"
@@ -208,15 +208,17 @@ def note_daypart(database_url: str, label: str) -> None:
 
 def mark_offline(database_url: str, at: float | None = None) -> list[str]:
     """Record since when each silent screen has been offline (at ``at``, a timestamp, default now); the
-    screens newly marked."""
+    screens newly marked. The rule is :func:`generators.programme.online`'s, on the stored timestamps: a
+    screen is offline once its last report is more than ``OFFLINE_AFTER`` old, and has been since then."""
     moment = now().timestamp() if at is None else at
-    cutoff = moment - OFFLINE_AFTER_SECONDS
+    after = OFFLINE_AFTER.total_seconds()
+    cutoff = moment - after
     c = screen_state.c
     with engine_for(database_url).begin() as connection:
         marked = connection.execute(
             screen_state.update()
             .where(c.last_seen < cutoff, c.offline_since.is_(None))
-            .values(offline_since=c.last_seen + OFFLINE_AFTER_SECONDS)
+            .values(offline_since=c.last_seen + after)
             .returning(c.screen)
         ).scalars()
         newly = sorted(marked)
@@ -306,22 +308,6 @@ def _ensure(
     ):
         keep = {"next_run_time": old.next_run_time}
     scheduler.add_job(func, trigger, id=job_id, name=name, replace_existing=True, kwargs=kwargs, **keep)
-
-
-def daypart_times(fleet: Any) -> set[tuple[str, str]]:
-    """The fleet's day-part boundaries as (HH:MM, APScheduler day_of_week) pairs."""
-    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    found = set()
-    for screen in fleet.screens:
-        for part in screen.dayparts:
-            days = ",".join(names[d] for d in sorted(part.days))
-            found.add((part.start.strftime("%H:%M"), days))
-            # A part that ends at 24:00 or crosses midnight ends on the next days.
-            next_days = part.end is None or part.crosses_midnight
-            shifted = sorted((d + 1) % 7 for d in part.days) if next_days else sorted(part.days)
-            end = "00:00" if part.end is None else part.end.strftime("%H:%M")
-            found.add((end, ",".join(names[d] for d in shifted)))
-    return found
 
 
 def start_for(app: Any) -> BaseScheduler | None:

@@ -11,9 +11,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generators.kiosk import Fleet, load_fleet, period_at, periods, showing_at, slides, timeline
+from generators.fleet import Fleet, load_fleet
 from generators.loader import CampaignError, load_campaign
 from generators.model import Campaign
+from generators.programme import (
+    OFFLINE_AFTER,
+    online,
+    period_at,
+    periods,
+    programme_document,
+    showing_at,
+    slides,
+    timeline,
+)
 from tests.conftest import DATA
 
 FLEET = """
@@ -220,3 +230,28 @@ def test_now_must_be_aware(tiny: Path, tmp_path: Path) -> None:
     fleet = fleet_of(tmp_path, campaign)
     with pytest.raises(ValueError, match="timezone-aware"):
         period_at(fleet, fleet.screen("a"), dt.datetime(2030, 9, 10, 12), campaign.timezone)
+
+
+def test_a_screen_is_online_for_ninety_seconds_after_it_reports() -> None:
+    seen = dt.datetime(2030, 9, 10, 12, 0, tzinfo=dt.UTC)
+    assert dt.timedelta(seconds=90) == OFFLINE_AFTER
+    assert online(seen, seen) and online(seen, seen + OFFLINE_AFTER)
+    assert not online(seen, seen + OFFLINE_AFTER + dt.timedelta(microseconds=1))
+    assert not online(None, seen)
+
+
+def test_the_programme_document_follows_from_its_inputs(tiny: Path, tmp_path: Path) -> None:
+    campaign = load_campaign(tiny)
+    fleet = fleet_of(tmp_path, campaign)
+    screen, day = fleet.screen("a"), dt.date(2030, 9, 10)
+    images = {"theme": "/posters/0123456789abcdef/theme.png", "activity-nothing": "/posters/x.png"}
+    document = programme_document(fleet, campaign, screen, day, images, 0, days=2)
+    assert document == programme_document(fleet, campaign, screen, day, dict(images), 0, days=2)
+    assert document["images"] == {"theme": images["theme"]}  # only what the programme shows
+    assert len(document["version"]) == 16
+    others = [
+        programme_document(fleet, campaign, screen, day, images, 1, days=2),
+        programme_document(fleet, campaign, screen, day + dt.timedelta(days=1), images, 0, days=2),
+        programme_document(fleet, campaign, screen, day, {}, 0, days=2),
+    ]
+    assert len({document["version"], *(o["version"] for o in others)}) == 4

@@ -24,10 +24,12 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from generators import kiosk, posters
+from generators import posters
 from generators.feeds import all_feeds, build_feed
+from generators.fleet import load_fleet
 from generators.loader import CampaignError, DataError, load_campaign, load_current
 from generators.model import Campaign
+from generators.programme import segments
 from generators.revisions import revise
 from tests.conftest import DATA, REVISED_AT, TINY
 from web.cli import main
@@ -349,7 +351,7 @@ def test_a_mutated_fleet_loads_or_is_refused_by_file_and_field(
         shutil.copy(DATA / "screens.toml", folder / "screens.toml")
         mutation.apply(folder)
         try:
-            fleet = kiosk.load_fleet(folder / "screens.toml", real)
+            fleet = load_fleet(folder / "screens.toml", real)
         except CampaignError as exc:
             event(f"{mutation.kind}: refused")
             _check_errors(exc, folder, mutation, ("screens.toml",))
@@ -357,7 +359,7 @@ def test_a_mutated_fleet_loads_or_is_refused_by_file_and_field(
         event(f"{mutation.kind}: loaded")
         start = dt.datetime.combine(real.start, dt.time(), tzinfo=real.timezone)
         for screen in fleet.screens:
-            assert kiosk.segments(fleet, real, screen, start, 1)
+            assert segments(fleet, real, screen, start, 1)
 
 
 # --- the command line ------------------------------------------------------------------------------

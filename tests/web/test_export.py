@@ -20,9 +20,10 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from generators.export import LEDGER, ExportError
-from generators.kiosk import load_fleet, showing_at
+from generators.fleet import load_fleet
 from generators.loader import load_current
 from generators.posters.batch import render_set
+from generators.programme import showing_at
 from tests.conftest import DATA
 from web import create_app
 from web.export import export_site
@@ -78,7 +79,7 @@ def test_everything_is_there(site: dict[str, Any]) -> None:
     for name in ["index.html", "hans/index.html", "list/index.html", "posters/index.html", "hans/posters/index.html",
                  "calendar.ics", "calendar.hans.ics", "activities.json", "feeds.json", "posters.json", "screens.json",
                  "kiosk/sw.js", "kiosk/hq-lobby-east/index.html", "kiosk/hq-lobby-east/programme.json",
-                 "static/style.css", "static/kiosk.js", "posters/kiosk-portrait-hant.zip"]:  # fmt: skip
+                 "static/style.css", "static/kiosk.js", "static/timeline.mjs", "posters/kiosk-portrait-hant.zip"]:  # fmt: skip
         assert (out / name).is_file(), name
     campaign = load_current(DATA)
     for activity in campaign.activities:

@@ -59,6 +59,20 @@ def test_page(kiosk: FlaskClient) -> None:
     worker.close()
 
 
+def test_the_page_script_is_a_module_served_as_javascript(kiosk: FlaskClient) -> None:
+    html = kiosk.get("/kiosk/hq-lobby-east").get_data(as_text=True)
+    assert '<script type="module" src="/static/kiosk.js">' in html
+    # The module it imports is named in the page too: the export follows it, the browser fetches it early.
+    assert '<link rel="modulepreload" href="/static/timeline.mjs">' in html
+    for path in ("/static/kiosk.js", "/static/timeline.mjs"):
+        response = kiosk.get(path)
+        assert response.status_code == 200 and response.mimetype == "text/javascript", path
+        response.close()
+    response = kiosk.get("/static/kiosk.js")
+    assert 'from "./timeline.mjs"' in response.get_data(as_text=True)
+    response.close()
+
+
 def test_programme(kiosk: FlaskClient) -> None:
     document: Any = kiosk.get("/kiosk/hq-lobby-east/programme.json").json
     assert document["screen"] == "hq-lobby-east" and len(document["version"]) == 16

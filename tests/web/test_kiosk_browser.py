@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from generators.kiosk import load_fleet, showing_at, timeline
+from generators.fleet import load_fleet
 from generators.loader import load_current
 from generators.posters.batch import render_set
+from generators.programme import showing_at, timeline
 from tests.conftest import DATA
 from tests.web.live import serving
 from web import create_app
@@ -295,6 +296,7 @@ def test_the_cache_keeps_only_what_the_programme_needs(browser: Browser, server:
     posters = {path for path in kept if path.startswith("/posters/")}
     assert posters == set(programme["images"].values())
     assert not [path for path in kept if "old" in path]
+    assert {"/static/kiosk.js", "/static/timeline.mjs"} <= set(kept)  # the page's scripts, for offline play
     context.close()
 
 

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from generators.kiosk import load_fleet, showing_at
+from generators.fleet import load_fleet
 from generators.loader import load_current
+from generators.programme import showing_at
 from tests.conftest import DATA
 from tests.rehearsal import Site, fast_plan, rehearse, set_clock
 from tests.web.live import serving

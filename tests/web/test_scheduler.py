@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generators.kiosk import load_fleet
+from generators.fleet import DayPart, Fleet, Screen, load_fleet
 from generators.loader import load_current
+from generators.programme import daypart_times
 from tests.conftest import DATA, TESTS
-from web.scheduler import daypart_times
 
 
 def test_one_scheduler_among_several_workers(tmp_path: Path) -> None:
@@ -45,8 +45,6 @@ def test_day_part_boundaries_of_the_real_fleet() -> None:
 
 
 def test_day_part_boundaries_cross_midnight_onto_the_next_days() -> None:
-    from generators.kiosk import DayPart, Fleet, Screen
-
     late = DayPart(frozenset({4}), dt.time(22, 30), dt.time(1, 15), "evening")  # Friday night
     whole = DayPart(frozenset({6}), dt.time(0), None, "evening")  # all Sunday
     screen = Screen("s", "s", "here", "kiosk-portrait", "hant", "day", (late, whole))

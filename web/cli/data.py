@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from generators.kiosk import fleet_path, load_fleet
+from generators.fleet import fleet_path, load_fleet
 from generators.loader import CampaignError, find_campaigns, load_campaign
 from generators.model import Campaign
 from generators.revisions import RevisionsError, load_revisions, revise, revisions_path, write_revisions

@@ -1,6 +1,7 @@
-// The kiosk pages' service worker: the page, its script and its programme are fetched from the network
-// first and kept; poster images (content-hashed, never changing) come from the cache first. So a screen
-// goes on rotating for days without the server, and takes the new version as soon as it is back.
+// The kiosk pages' service worker: the page, its scripts (kiosk.js and the timeline module it imports)
+// and its programme are fetched from the network first and kept; poster images (content-hashed, never
+// changing) come from the cache first. So a screen goes on rotating for days without the server, and
+// takes the new version as soon as it is back.
 // Paths are matched below the site's root (the folder above this script's), so that the same worker
 // serves the web app and a static export under any base path.
 // Storage stays bounded for weeks: each screen's page names what its programme needs (kept under a

@@ -2,11 +2,14 @@
 // the server's clock (no chained timers, no leader screen), so every screen on one programme shows the
 // same slide at the same moment; decodes the next image before showing it; keeps playing from its cache
 // when the server is gone; takes a new version within seconds (server-sent events, jittered polling as
-// the fallback); and reports what it shows.
+// the fallback); and reports what it shows. A module (the page loads it with type="module"): the
+// timeline maths is timeline.mjs, beside it.
+import * as timeline from "./timeline.mjs";
+
 (() => {
-  "use strict";
   const root = document.documentElement;
-  const scriptUrl = document.currentScript.src;
+  // This script and the module it imports, which the service worker keeps for offline play.
+  const scripts = [import.meta.url, new URL("./timeline.mjs", import.meta.url).href];
   const screenId = root.dataset.screen;
   // Every address comes from the page, relative to it: the same script runs under the web app and from
   // a static export under any base path (where the clock, the pushes and the heartbeats are not there,
@@ -28,18 +31,7 @@
 
   const serverNow = () => Date.now() + offset;
 
-  function slideAt(t) {
-    if (!programme) return null;
-    const segment = programme.segments.find((s) => s.from <= t && t < s.to);
-    if (!segment) return null;
-    const cycle = segment.slides.reduce((sum, s) => sum + s.ms, 0);
-    let position = (((t - segment.anchor) % cycle) + cycle) % cycle;
-    for (const slide of segment.slides) {
-      if (position < slide.ms) return { slide, ends: Math.min(t - position + slide.ms, segment.to) };
-      position -= slide.ms;
-    }
-    return null;
-  }
+  const slideAt = (t) => (programme ? timeline.slideAt(programme.segments, t) : null);
 
   // A decode that never ends (a request that hangs) must not hold the one tick in flight for ever: after
   // a minute the slide is shown as text.
@@ -175,7 +167,7 @@
   // answers with the version it kept, which the page shows as data-cached.
   function precache() {
     const images = Object.values(programme.images).map((path) => new URL(path, programmeUrl).href);
-    const urls = [window.location.href.split("#")[0], scriptUrl, document.querySelector("link[rel=stylesheet]").href, programmeUrl, ...images];
+    const urls = [window.location.href.split("#")[0], ...scripts, document.querySelector("link[rel=stylesheet]").href, programmeUrl, ...images];
     if (navigator.serviceWorker) {
       const version = programme.version;
       navigator.serviceWorker.ready.then((registration) => {
