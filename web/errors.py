@@ -7,7 +7,8 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from generators.script import LANGUAGE_TAGS, Script, in_script
+from generators.script import in_script
+from web.context import script_of_path, use_script
 
 
 def _wants_json() -> bool:
@@ -20,17 +21,10 @@ def _answer(error: HTTPException) -> Response:
         answer: Response = jsonify(error={"code": code, "name": error.name, "message": error.description})
         answer.status_code = code
         return answer
-    script: Script = "hans" if request.path.startswith("/hans/") else "hant"
+    script = use_script(script_of_path())
     home = "回到活動日曆" if code < 500 else "稍後再試，或回到活動日曆"
     body = render_template(
-        "error.html",
-        script=script,
-        code=code,
-        name=error.name,
-        message=error.description,
-        lang=LANGUAGE_TAGS[script],
-        root="/" if script == "hant" else "/hans/",
-        home=in_script(home, script),
+        "error.html", code=code, name=error.name, message=error.description, home=in_script(home, script)
     )
     response = Response(body, status=code, mimetype="text/html")
     if code == 405 and error.get_headers():

@@ -65,31 +65,57 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
     """Write the site into ``out``. ``today`` (the local day of the export) is where the kiosk
     programmes start: the same data on the same day gives the same bytes."""
     app.config["EXPORT"] = True
-    client = app.test_client()
     out.mkdir(parents=True, exist_ok=True)
-    writer = SiteWriter(out)
-
-    def report(done: int, total: int) -> None:
-        if progress is not None:
-            progress(done, total)
-
     with app.app_context():
-        loaded = campaign()
-        entries = manifest().posters
-        fleet = app.extensions.get("fleet")
-        screens = fleet.screens if fleet is not None else ()
+        export = _Export(app, SiteWriter(out), progress)
+        export.crawl()
+        # What pages point to first (posters, ZIPs), the programmes next, pages last: an export stopped
+        # half-way leaves the old pages pointing at files that are still there. The ledger knows every
+        # file before one is written.
+        days = programme_days(today, export.campaign.end, DAYS_AHEAD)
+        export.writer.begin(export.planned())
+        export.copy_posters()
+        export.write_programmes(dt.datetime.combine(today, dt.time(0), export.campaign.timezone), days)
+        export.write_pages()
+    writer = export.writer
+    writer.finish()
+    return Report(
+        len(writer.files), writer.written, writer.unchanged, writer.removed, writer.size, days,
+        len(export.screens),
+    )  # fmt: skip
 
-        poster_files: dict[str, Path] = {}
-        for entry in entries:
-            for name in entry.files:
-                poster_files[file_url(entry, name)] = poster_dir() / stored(entry, name)
-        zips: dict[str, Path] = {}
+
+class _Export:
+    """One export under way, in the app's context: what it found and what it has written."""
+
+    def __init__(self, app: Flask, writer: SiteWriter, progress: Progress | None) -> None:
+        self.app, self.writer, self.progress = app, writer, progress
+        self.client = app.test_client()
+        self.campaign = campaign()
+        fleet = app.extensions.get("fleet")
+        self.screens = fleet.screens if fleet is not None else ()
+        self.poster_files = {
+            file_url(entry, name): poster_dir() / stored(entry, name)
+            for entry in manifest().posters
+            for name in entry.files
+        }
+        self.zips: dict[str, Path] = {}
         for fmt in FORMATS:
             for script in SCRIPTS:
                 found = zip_file(fmt.id, script)
                 if found is not None:
-                    zips[f"/posters/{fmt.id}-{script}.zip"] = found
+                    self.zips[f"/posters/{fmt.id}-{script}.zip"] = found
+        self.pages: dict[str, bytes] = {}
+        self.kinds: dict[str, str] = {}
+        self.seen: set[str] = set()
+        self.done = 0
 
+    def _report(self) -> None:
+        if self.progress is not None:
+            total = len(self.seen) + len(self.poster_files) + len(self.zips) + len(self.screens)
+            self.progress(self.done, total)
+
+    def _seeds(self) -> list[str]:
         seeds = [
             "/",
             "/hans/",
@@ -99,85 +125,87 @@ def export_site(app: Flask, out: Path, today: dt.date, progress: Progress | None
             "/feeds.json",
             "/posters.json",
         ]
-        seeds += ["/" + feed.path for feed in all_feeds(loaded)]
-        if screens:
-            seeds += ["/kiosk/sw.js", *(f"/kiosk/{s.id}" for s in screens)]
+        seeds += ["/" + feed.path for feed in all_feeds(self.campaign)]
+        if self.screens:
+            seeds += ["/kiosk/sw.js", *(f"/kiosk/{s.id}" for s in self.screens)]
+        return list(dict.fromkeys(seeds))
 
-        pages: dict[str, bytes] = {}
-        kinds: dict[str, str] = {}
-        queue = list(dict.fromkeys(seeds))
-        seen = set(queue)
-
-        def total() -> int:
-            return len(seen) + len(poster_files) + len(zips) + len(screens)
-
+    def crawl(self) -> None:
+        """Ask the app for every page and document, from the seeds, following every link."""
+        queue = self._seeds()
+        self.seen = set(queue)
         while queue:
             path = queue.pop(0)
-            response = client.get(path)
+            response = self.client.get(path)
             body = response.get_data()
             response.close()
             if response.status_code != 200:
                 reason = body.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
                 raise ExportError(f"{path} answered {response.status_code}: {reason[0][:200]}")
-            pages[path] = body
-            kinds[path] = response.mimetype or ""
+            self.pages[path] = body
+            self.kinds[path] = response.mimetype or ""
             if response.mimetype == "text/html":
-                for link in re.findall(r'\s(?:href|src)="(/(?!/)[^"]*)"', body.decode("utf-8")):
-                    target, query, _ = split_link(link)
-                    if DYNAMIC.fullmatch(target):
-                        continue
-                    if POSTER_FILE.fullmatch(target) or ZIP_FILE.fullmatch(target):
-                        if target not in poster_files and target not in zips:
-                            raise ExportError(f"{path} links to {target}, which has not been rendered")
-                        continue
-                    if query not in _HARMLESS_QUERIES:
-                        raise ExportError(f"{path} links to {link}: a static site cannot answer a query")
-                    if target not in seen:
-                        seen.add(target)
+                for target in self._links(path, body.decode("utf-8")):
+                    if target not in self.seen:
+                        self.seen.add(target)
                         queue.append(target)
-            report(len(pages), total())
+            self.done = len(self.pages)
+            self._report()
 
-        def exported(path: str) -> str | None:
-            if path in pages or path in poster_files or path in zips:
-                return file_for(path)
-            return None
+    def _links(self, path: str, html: str) -> list[str]:
+        """The pages a page links to that the export must fetch (not the posters, nor what is dynamic)."""
+        found = []
+        for link in re.findall(r'\s(?:href|src)="(/(?!/)[^"]*)"', html):
+            target, query, _ = split_link(link)
+            if DYNAMIC.fullmatch(target):
+                continue
+            if POSTER_FILE.fullmatch(target) or ZIP_FILE.fullmatch(target):
+                if target not in self.poster_files and target not in self.zips:
+                    raise ExportError(f"{path} links to {target}, which has not been rendered")
+                continue
+            if query not in _HARMLESS_QUERIES:
+                raise ExportError(f"{path} links to {link}: a static site cannot answer a query")
+            found.append(target)
+        return found
 
-        # What pages point to first (posters, ZIPs), the programmes next, pages last: an export stopped
-        # half-way leaves the old pages pointing at files that are still there. The ledger knows every
-        # file before one is written.
-        start = dt.datetime.combine(today, dt.time(0), loaded.timezone)
-        days = programme_days(today, loaded.end, DAYS_AHEAD)
-        programmes = [f"kiosk/{screen.id}/programme.json" for screen in screens]
-        writer.begin(
-            {file_for(path) for path in [*poster_files, *zips, *pages]} | set(programmes)
-            | ({"screens.json"} if screens else set())
-        )  # fmt: skip
-        done = len(pages)  # fetched; the posters, ZIPs and programmes are what is left to count
-        for path, source in [*poster_files.items(), *zips.items()]:
-            writer.copy(file_for(path), source, content_addressed=path in poster_files)
-            done += 1
-            report(done, total())
+    def exported(self, path: str) -> str | None:
+        """The file a site path is exported as, or ``None`` if the export has no such file."""
+        if path in self.pages or path in self.poster_files or path in self.zips:
+            return file_for(path)
+        return None
 
+    def _programme_files(self) -> list[str]:
+        return [f"kiosk/{screen.id}/programme.json" for screen in self.screens]
+
+    def planned(self) -> set[str]:
+        names = {file_for(path) for path in [*self.poster_files, *self.zips, *self.pages]}
+        return names | set(self._programme_files()) | ({"screens.json"} if self.screens else set())
+
+    def copy_posters(self) -> None:
+        for path, source in [*self.poster_files.items(), *self.zips.items()]:
+            self.writer.copy(file_for(path), source, content_addressed=path in self.poster_files)
+            self.done += 1
+            self._report()
+
+    def write_programmes(self, start: dt.datetime, days: int) -> None:
         documents = []
-        for screen, name in zip(screens, programmes, strict=True):
+        for screen, name in zip(self.screens, self._programme_files(), strict=True):
             document = cached_programme(screen, start, days=days, reloads=0)
-            writer.write(name, json_bytes(rewrite_json(document, name, exported)))
-            documents.append(rewrite_json(screen_document(screen), "screens.json", exported))
-            done += 1
-            report(done, total())
-        if screens:
-            writer.write("screens.json", json_bytes({"screens": documents}))
+            self.writer.write(name, json_bytes(rewrite_json(document, name, self.exported)))
+            documents.append(rewrite_json(screen_document(screen), "screens.json", self.exported))
+            self.done += 1
+            self._report()
+        if self.screens:
+            self.writer.write("screens.json", json_bytes({"screens": documents}))
 
-        # The home pages last of all: a site whose front page is new has everything behind it.
+    def write_pages(self) -> None:
+        """The pages, their links made relative; the home pages last of all: a site whose front page is
+        new has everything behind it."""
         homes = {"/", "/hans/"}
-        for path, body in sorted(pages.items(), key=lambda item: item[0] in homes):
+        for path, body in sorted(self.pages.items(), key=lambda item: item[0] in homes):
             name = file_for(path)
-            if kinds[path] == "text/html":
-                body = rewrite_links(body.decode("utf-8"), name, exported).encode("utf-8")
-            elif kinds[path] == "application/json":
-                body = json_bytes(rewrite_json(app.json.loads(body), name, exported))
-            writer.write(name, body)
-    writer.finish()
-    return Report(
-        len(writer.files), writer.written, writer.unchanged, writer.removed, writer.size, days, len(screens)
-    )
+            if self.kinds[path] == "text/html":
+                body = rewrite_links(body.decode("utf-8"), name, self.exported).encode("utf-8")
+            elif self.kinds[path] == "application/json":
+                body = json_bytes(rewrite_json(self.app.json.loads(body), name, self.exported))
+            self.writer.write(name, body)

@@ -15,7 +15,6 @@ import mimetypes
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -31,10 +30,9 @@ from flask import (
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response as BaseResponse
 
-from generators.fleet import Fleet, Screen, load_fleet_for
+from generators.fleet import Fleet, Screen
 from generators.programme import DAYS_AHEAD, OFFLINE_AFTER, online, programme_document, showing_at
-from generators.script import LANGUAGE_TAGS
-from web.context import campaign, json_response
+from web.context import campaign, json_response, now, one_script, use_script
 from web.errors import _answer
 from web.posters import manifest, poster_document
 from web.state import State, StateUnavailable, database_url
@@ -54,14 +52,6 @@ def _screen(screen_id: str) -> Screen:
         return fleet().screen(screen_id)
     except KeyError:
         abort(404, f"there is no screen {screen_id!r}: /screens.json lists them")
-
-
-def now() -> dt.datetime:
-    """The wall clock: read here, in web/, and handed to the domain as an argument. Tests may set
-    ``CLOCK`` to a function that returns an aware datetime."""
-    clock = current_app.config.get("CLOCK")
-    found: dt.datetime = clock() if clock is not None else dt.datetime.now(dt.UTC)
-    return found
 
 
 def state() -> State:
@@ -114,13 +104,8 @@ def cached_programme(
 @bp.get("/kiosk/<screen_id>")
 def page(screen_id: str) -> str:
     screen = _screen(screen_id)
-    return render_template(
-        "kiosk.html",
-        screen=screen,
-        lang=LANGUAGE_TAGS[screen.script],
-        script=screen.script,
-        campaign=campaign(),
-    )
+    use_script(screen.script)
+    return render_template("kiosk.html", screen=screen)
 
 
 @bp.get("/kiosk/sw.js")
@@ -258,9 +243,10 @@ def screens_json() -> BaseResponse:
 def dashboard() -> str:
     document = screens_document(now())
     images = {s.id: _images(s) for s in fleet().screens}
+    use_script("hant")
+    one_script()  # the dashboard is for staff, in the data's own script
     return render_template(
-        "screens.html", screens=document["screens"], images=images, campaign=campaign(), script="hant",
-        lang="zh-Hant", root="/", switch_path="/screens", switch_lang="zh-Hant", subscribe=None,
+        "screens.html", screens=document["screens"], images=images,
         offline_after=int(OFFLINE_AFTER.total_seconds()),
     )  # fmt: skip
 
@@ -316,9 +302,6 @@ def init_app(app: Flask) -> None:
     # Python guesses .mjs from the system's mime.types where there is one, from its own table elsewhere,
     # so the type is pinned.
     mimetypes.add_type("text/javascript", ".mjs")
-    loaded = app.extensions["campaign"]
-    if "fleet" not in app.extensions:  # create_app loads it with the campaign
-        app.extensions["fleet"] = load_fleet_for(Path(app.config["DATA_DIR"]), loaded)
     app.config["DATABASE_URL"] = database_url(app)
     app.extensions["admin_failures"] = Failures()
     if app.extensions["fleet"] is not None:
