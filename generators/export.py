@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import json
-import os
 import posixpath
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from generators.files import copy_atomic, write_atomic
 
 #: Lists the files an export wrote, so that the next export removes those it no longer has (and never
 #: touches a file it did not write).
@@ -135,10 +135,7 @@ class SiteWriter:
         ledger = self.root / LEDGER
         listing = "".join(f"{name}\n" for name in sorted(names)).encode("utf-8")
         if not ledger.exists() or ledger.read_bytes() != listing:
-            self.root.mkdir(parents=True, exist_ok=True)
-            tmp = ledger.with_name(f"{LEDGER}.{os.getpid()}.tmp")
-            tmp.write_bytes(listing)
-            tmp.replace(ledger)
+            write_atomic(ledger, listing)
 
     def begin(self, planned: set[str]) -> None:
         """Add the files this export will write to the ledger, before writing any of them."""
@@ -153,9 +150,7 @@ class SiteWriter:
                 return
         except OSError:
             pass
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        write_atomic(target, data)
         self.written += 1
 
     def copy(self, name: str, source: Path, content_addressed: bool = False) -> None:
@@ -170,9 +165,7 @@ class SiteWriter:
         if target.exists() and filecmp.cmp(source, target, shallow=False):
             self.unchanged += 1
             return
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
+        copy_atomic(source, target)
         self.written += 1
 
     def finish(self) -> None:
