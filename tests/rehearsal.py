@@ -42,7 +42,7 @@ from generators.loader import load_current
 from generators.posters.manifest import Entry, load_manifest
 from generators.programme import daypart_times, showing_at
 from generators.wording import WEEKDAY_KEYS
-from web.scheduler import build
+from web.scheduler import build, serve_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -137,6 +137,8 @@ def scheduler(workdir: Path, runs: list[Run]) -> SteppedScheduler:
     """The real scheduler of the rehearsal's site (every job, its job store), stepped, paused."""
     data = workdir / "data"
     campaign = load_current(data)
+    # The rehearsal's site restarts on every data edit, and its scheduler serves the data on disk.
+    serve_campaign(data, lambda: load_current(data))
     built = build(
         f"sqlite:///{workdir / 'state.sqlite'}", timezone=campaign.timezone, data_dir=data,
         poster_dir=workdir / "posters", base_url=BASE_URL,

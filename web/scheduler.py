@@ -47,9 +47,10 @@ from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, BaseSchedul
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from generators.loader import load_current
+from generators.model import Campaign
 from generators.posters.batch import render_set
 from generators.programme import OFFLINE_AFTER, daypart_times
+from web.context import public_url
 from web.state import engine_for, fleet_event, screen_state, upsert
 
 log = logging.getLogger("quality_month.scheduler")
@@ -190,10 +191,23 @@ def release_database_lock(url: str) -> None:
 # --- the jobs: module-level functions with plain arguments, so the job store can keep them -----------
 
 
+#: The campaign that this process serves from each data folder, for its jobs: the nightly render draws
+#: the posters of the campaign the site shows, never a campaign read again from disk behind its back.
+_SERVED: dict[str, Callable[[], Campaign]] = {}
+
+
+def serve_campaign(data_dir: Path, campaign: Callable[[], Campaign]) -> None:
+    """Say which campaign this process serves from ``data_dir`` (``start_for`` says it for its app)."""
+    _SERVED[str(data_dir)] = campaign
+
+
 def nightly_render(data_dir: str, poster_dir: str, base_url: str) -> int:
-    """Bring the whole poster set up to date (only what changed is drawn); the number rendered."""
-    campaign = load_current(Path(data_dir))
-    result = render_set(campaign, Path(poster_dir), base_url)
+    """Bring the whole poster set of the served campaign up to date (only what changed is drawn); the
+    number rendered."""
+    served = _SERVED.get(data_dir)
+    if served is None:
+        raise LookupError(f"this process serves no campaign from {data_dir}: the render has nothing to draw")
+    result = render_set(served(), Path(poster_dir), base_url)
     log.info("nightly render: %d rendered, %d unchanged", result.rendered, result.reused)
     return result.rendered
 
@@ -322,10 +336,10 @@ def start_for(app: Any) -> BaseScheduler | None:
         return None
     fleet = app.extensions.get("fleet")
     campaign = app.extensions["campaign"]
+    serve_campaign(Path(app.config["DATA_DIR"]), lambda: app.extensions["campaign"])
     scheduler = build(
         app.config["DATABASE_URL"], timezone=campaign.timezone, data_dir=Path(app.config["DATA_DIR"]),
-        poster_dir=Path(app.config["POSTER_DIR"]),
-        base_url=app.config.get("PUBLIC_URL") or "http://127.0.0.1:8000/",
+        poster_dir=Path(app.config["POSTER_DIR"]), base_url=public_url(app),
         daypart_times=daypart_times(fleet) if fleet is not None else set(),
     )  # fmt: skip
     scheduler.resume()

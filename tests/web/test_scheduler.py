@@ -8,10 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from flask import Flask
+
 from generators.fleet import DayPart, Fleet, Screen, load_fleet
 from generators.loader import load_current
+from generators.model import Campaign
+from generators.posters.batch import Result
+from generators.posters.manifest import Manifest
 from generators.programme import daypart_times
-from tests.conftest import DATA, TESTS
+from tests.conftest import DATA, TESTS, Edit
+from web import scheduler
 
 
 def test_one_scheduler_among_several_workers(tmp_path: Path) -> None:
@@ -50,3 +57,19 @@ def test_day_part_boundaries_cross_midnight_onto_the_next_days() -> None:
     screen = Screen("s", "s", "here", "kiosk-portrait", "hant", "day", (late, whole))
     fleet = Fleet(screens=(screen,), programmes={}, specials={})
     assert daypart_times(fleet) == {("22:30", "fri"), ("01:15", "sat"), ("00:00", "sun"), ("00:00", "mon")}
+
+
+def test_the_nightly_render_draws_the_campaign_the_site_serves(
+    app: Flask, edit: Edit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job renders the app's campaign, even when the data on disk has changed since it loaded (the
+    site shows what it loaded until it restarts; posters of other data would not match its pages)."""
+    drawn: list[Campaign] = []
+    monkeypatch.setattr(scheduler, "render_set", lambda campaign, *_: drawn.append(campaign) or Result(Manifest(), 0, 0, []))
+    folder = Path(app.config["DATA_DIR"])
+    scheduler.serve_campaign(folder, lambda: app.extensions["campaign"])
+    edit("campaign.toml", 'theme = "推動質量變革創新 促進質量強國建設"', 'theme = "另一個主題"')
+    scheduler.nightly_render(str(folder), str(tmp_path / "posters"), "http://127.0.0.1:8000/")
+    assert drawn == [app.extensions["campaign"]] and drawn[0].theme != "另一個主題"
+    with pytest.raises(LookupError, match="serves no campaign"):
+        scheduler.nightly_render(str(tmp_path / "elsewhere"), str(tmp_path / "posters"), "http://x/")
