@@ -186,7 +186,7 @@ def build_subset(face: Face, source_dir: Path, text: str, out_dir: Path) -> Path
     editions, ruby and widths do not (they double the glyph count), nor does hinting, since posters are
     drawn large.
     """
-    from fontTools import subset
+    from fontTools import subset  # noqa: PLC0415 - 0.14 s to import: only `quality-month fonts` cuts fonts
 
     options = subset.Options()
     options.layout_features = list(LAYOUT_FEATURES)

@@ -58,7 +58,7 @@ def font(face: fonts.Face, size: int) -> ImageFont.FreeTypeFont:
 def _words(phrase: str) -> list[str]:
     """A phrase cut into words (rjieba), with clreq's rules folded in: closing punctuation joins the word
     before it, opening punctuation the word after it, so no break can put either at the wrong end."""
-    import rjieba
+    import rjieba  # noqa: PLC0415 - 0.2 s to import (its dictionary): layout needs it, the site's start not
 
     simplified = to_hans(phrase)
     # Cut the Simplified form (the segmenter's dictionary is Simplified) and map back by position;

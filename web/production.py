@@ -24,7 +24,7 @@ import threading
 from typing import Any
 
 from generators.posters.batch import parent_death_signal
-from web import instance_folder
+from web import _configured, instance_folder
 
 wsgi_app = "web:create_app()"
 bind = os.environ.get("QUALITY_MONTH_BIND", "127.0.0.1:8000")
@@ -79,8 +79,6 @@ def _supervise(server: Any, stop: threading.Event) -> None:
 
 
 def _check_public_url(server: Any) -> None:
-    from web import _configured
-
     config = _configured().config
     if not config.get("PUBLIC_URL") and not config.get("TRUSTED_HOSTS"):
         message = (

@@ -65,7 +65,9 @@ def test_the_nightly_render_draws_the_campaign_the_site_serves(
     """The job renders the app's campaign, even when the data on disk has changed since it loaded (the
     site shows what it loaded until it restarts; posters of other data would not match its pages)."""
     drawn: list[Campaign] = []
-    monkeypatch.setattr(scheduler, "render_set", lambda campaign, *_: drawn.append(campaign) or Result(Manifest(), 0, 0, []))
+    monkeypatch.setattr(
+        scheduler, "render_set", lambda campaign, *_: drawn.append(campaign) or Result(Manifest(), 0, 0, [])
+    )
     folder = Path(app.config["DATA_DIR"])
     scheduler.serve_campaign(folder, lambda: app.extensions["campaign"])
     edit("campaign.toml", 'theme = "推動質量變革創新 促進質量強國建設"', 'theme = "另一個主題"')

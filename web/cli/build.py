@@ -25,6 +25,7 @@ from web.cli.common import (
     with_slash,
 )
 from web.context import DEFAULT_PUBLIC_URL
+from web.export import export_site
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 
@@ -106,9 +107,6 @@ def export(
     today: dt.date | None,
 ) -> int:  # fmt: skip
     """Write the whole site into DIR (made if missing) as static files."""
-    # Imported here: the site's pages and feeds (icalendar and the rest), for `export` alone; `--help` and
-    # the other commands start without them.
-    from web.export import export_site
 
     if unknown_format(formats):
         return 2

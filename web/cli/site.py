@@ -9,10 +9,15 @@ import threading
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 from flask.cli import ScriptInfo, routes_command, shell_command
+from werkzeug.serving import WSGIRequestHandler
 
 from web.cli.common import DATA_HELP, build_app, data_option
+from web.posters import start_background_render
+from web.scheduler import start_for
+from web.state import State
 
 
 @click.command("serve", short_help="run the web app on embedded defaults")
@@ -24,13 +29,6 @@ def serve(data: Path | None, host: str, port: int) -> int:
     app = build_app(data)
     if app is None:
         return 1
-    # Imported here, not at the top: the scheduler pulls in SQLAlchemy and APScheduler, and the server
-    # Werkzeug's serving code; only `serve` and `scheduler` need them, and `--help` stays quick.
-    from werkzeug.serving import WSGIRequestHandler
-
-    from web.posters import start_background_render
-    from web.scheduler import start_for
-
     if not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{host}:{port}/"
 
@@ -51,11 +49,6 @@ def scheduler(data: Path | None) -> int:
     app = build_app(data)
     if app is None:
         return 1
-    # Imported here, not at the top: SQLAlchemy and APScheduler, for `serve` and `scheduler` only.
-    import sqlalchemy as sa
-
-    from web.scheduler import start_for
-    from web.state import State
 
     try:
         running = start_for(app)
