@@ -23,6 +23,8 @@ from web import create_app
 
 TESTS = Path(__file__).resolve().parent
 TINY = TESTS / "fixtures" / "tiny"
+#: The tiny campaign's kiosk fleet: `fleet_path` finds it beside the campaign folder.
+TINY_FLEET = TESTS / "fixtures" / "screens.toml"
 DATA = TESTS.parent / "data"
 
 Edit = Callable[[str, str, str], Path]
@@ -49,6 +51,13 @@ def tiny(tmp_path: Path) -> Path:
     folder = tmp_path / "tiny"
     shutil.copytree(TINY, folder)
     return folder
+
+
+@pytest.fixture
+def tiny_fleet(tiny: Path) -> Path:
+    """The copy of the tiny campaign with its kiosk fleet beside it, as data/screens.toml is beside data/2022."""
+    shutil.copy(TINY_FLEET, tiny.parent / "screens.toml")
+    return tiny
 
 
 @pytest.fixture
