@@ -104,6 +104,13 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@pytest.fixture
+def fleet_client(tiny_fleet: Path) -> FlaskClient:
+    """A client of the app on the tiny campaign with its kiosk fleet."""
+    state = f"sqlite:///{tiny_fleet.parent / 'state.sqlite'}"
+    return create_app({"TESTING": True, "DATA_DIR": tiny_fleet, "DATABASE_URL": state}).test_client()
+
+
 @pytest.fixture(scope="session")
 def real_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     state = tmp_path_factory.mktemp("state") / "state.sqlite"
