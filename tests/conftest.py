@@ -54,6 +54,12 @@ def tiny(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def tiny_campaign(tiny: Path) -> Campaign:
+    """The tiny campaign, loaded."""
+    return load_campaign(tiny)
+
+
+@pytest.fixture
 def tiny_fleet(tiny: Path) -> Path:
     """The copy of the tiny campaign with its kiosk fleet beside it, as data/screens.toml is beside data/2022."""
     shutil.copy(TINY_FLEET, tiny.parent / "screens.toml")
