@@ -23,6 +23,8 @@ from web import create_app
 
 TESTS = Path(__file__).resolve().parent
 TINY = TESTS / "fixtures" / "tiny"
+#: The tiny campaign's kiosk fleet: `fleet_path` finds it beside the campaign folder.
+TINY_FLEET = TESTS / "fixtures" / "screens.toml"
 DATA = TESTS.parent / "data"
 
 Edit = Callable[[str, str, str], Path]
@@ -49,6 +51,19 @@ def tiny(tmp_path: Path) -> Path:
     folder = tmp_path / "tiny"
     shutil.copytree(TINY, folder)
     return folder
+
+
+@pytest.fixture
+def tiny_campaign(tiny: Path) -> Campaign:
+    """The tiny campaign, loaded."""
+    return load_campaign(tiny)
+
+
+@pytest.fixture
+def tiny_fleet(tiny: Path) -> Path:
+    """The copy of the tiny campaign with its kiosk fleet beside it, as data/screens.toml is beside data/2022."""
+    shutil.copy(TINY_FLEET, tiny.parent / "screens.toml")
+    return tiny
 
 
 @pytest.fixture
@@ -93,6 +108,13 @@ def app(tiny: Path) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def fleet_client(tiny_fleet: Path) -> FlaskClient:
+    """A client of the app on the tiny campaign with its kiosk fleet."""
+    state = f"sqlite:///{tiny_fleet.parent / 'state.sqlite'}"
+    return create_app({"TESTING": True, "DATA_DIR": tiny_fleet, "DATABASE_URL": state}).test_client()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+from generators.fleet import load_fleet
 from generators.model import Campaign
+from generators.programme import timeline
+from tests.conftest import DATA
 
 
 def test_campaign_facts(real: Campaign) -> None:
@@ -75,3 +78,13 @@ def test_activities_on_a_day(real: Campaign) -> None:
                    "organic-product-certification-week"}  # fmt: skip
     assert len(on_21) == len(own) + sum(1 for a in real.activities if not a.span.own)
     assert all(a.span.own for a in on_21[: len(own)])
+
+
+def test_the_fleet(real: Campaign) -> None:
+    fleet = load_fleet(DATA / "screens.toml", real)
+    assert {s.id for s in fleet.screens} == {"hq-lobby-east", "hq-lobby-west", "service-hall"}
+    east = fleet.screen("hq-lobby-east")
+    # On 2022-09-21 the screens lead with the 航天 quality day.
+    start = dt.datetime(2022, 9, 21, tzinfo=real.timezone)
+    first = next(timeline(fleet, real, east, start, start + dt.timedelta(minutes=1)))
+    assert first.slide.design == "activity-casc-921-quality-day-video-conference"

@@ -40,8 +40,8 @@ def test_every_command_and_option_is_in_the_readme() -> None:
                         assert any(re.search(f"{option}\\b", line) for line in lines), f"{typed} {option}"
 
 
-def test_every_url_is_in_the_readme(real_app: Flask) -> None:
-    rules = {r.rule for r in real_app.url_map.iter_rules() if r.endpoint != "static"}
+def test_every_url_is_in_the_readme(app: Flask) -> None:
+    rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint != "static"}
     assert rules
     # Filtered views are documented once, as /<group>/<key>/; Simplified pages once, as /hans/….
     documented = {

@@ -9,12 +9,13 @@ import venv
 import zipfile
 from pathlib import Path
 
+from generators.model import Campaign
 from tests.conftest import TESTS
 
 ROOT = TESTS.parent
 
 
-def test_the_wheel_installs_a_working_program(tmp_path: Path) -> None:
+def test_the_wheel_installs_a_working_program(real: Campaign, tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(ROOT)],
         check=True, capture_output=True, timeout=300,
@@ -40,7 +41,9 @@ def test_the_wheel_installs_a_working_program(tmp_path: Path) -> None:
     check = subprocess.run(
         [python, "-m", "web.cli", "check"], cwd=away, env=env, capture_output=True, text=True
     )
-    assert check.returncode == 0 and "campaign 2022: 116 activities" in check.stdout, check.stderr
+    # The shipped data, whatever it holds: the counts are the loaded campaign's.
+    assert check.returncode == 0, check.stderr
+    assert f"campaign {real.id}: {len(real.activities)} activities" in check.stdout, check.stdout
     code = (
         "import web, generators.fonts as f; app = web.create_app({'TESTING': True});"
         "c = app.test_client(); r = c.get('/'); s = c.get('/static/style.css');"

@@ -24,7 +24,6 @@ from generators.programme import (
     slides,
     timeline,
 )
-from tests.conftest import DATA
 
 FLEET = """
 [[programme]]
@@ -73,13 +72,16 @@ def at(campaign: Campaign, *args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=campaign.timezone)
 
 
-def test_the_real_fleet_loads(real: Campaign) -> None:
-    fleet = load_fleet(DATA / "screens.toml", real)
+def test_the_fixture_fleet_loads(tiny_fleet: Path) -> None:
+    campaign = load_campaign(tiny_fleet)
+    fleet = load_fleet(tiny_fleet.parent / "screens.toml", campaign)
     assert {s.id for s in fleet.screens} == {"hq-lobby-east", "hq-lobby-west", "service-hall"}
     east = fleet.screen("hq-lobby-east")
-    # On 2022-09-21 the screens lead with the 航天 quality day.
-    first = next(timeline(fleet, real, east, at(real, 2022, 9, 21, 0, 0), at(real, 2022, 9, 21, 0, 1)))
-    assert first.slide.design == "activity-casc-921-quality-day-video-conference"
+    # On 2030-09-03, the special day, the screens lead with the quality conference.
+    first = next(
+        timeline(fleet, campaign, east, at(campaign, 2030, 9, 3, 0, 0), at(campaign, 2030, 9, 3, 0, 1))
+    )
+    assert first.slide.design == "activity-quality-conference"
 
 
 def test_day_part_across_midnight(tiny: Path, tmp_path: Path) -> None:

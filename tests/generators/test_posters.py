@@ -27,14 +27,14 @@ def designs(campaign: Campaign) -> dict[str, Design]:
     return {d.id: d for d in posters.designs(campaign)}
 
 
-def test_the_designs(real: Campaign) -> None:
-    found = designs(real)
-    assert "theme" in found and "slogan-01" in found and "slogan-15" in found
+def test_the_designs(tiny_campaign: Campaign) -> None:
+    found = designs(tiny_campaign)
+    assert "theme" in found and "slogan-01" in found and "slogan-02" in found and "slogan-03" not in found
     assert sum(1 for d in found if d.startswith("today-")) == 30
     assert {d for d in found if d.startswith("activity-")} == {
-        f"activity-{a.id}" for a in real.activities if a.span.own
+        f"activity-{a.id}" for a in tiny_campaign.activities if a.span.own
     }
-    assert found["slogan-07"].headline == "提升產品、工程和服務質量 推動經濟高質量發展"
+    assert found["slogan-02"].headline == "質量發展 利民惠民"
 
 
 def test_the_designs_write_full_width_punctuation(real: Campaign) -> None:
@@ -88,7 +88,7 @@ def test_vertical_banner_columns_read_right_to_left(real: Campaign) -> None:
     assert right_bottom[3] > left_bottom[3] + headline.setting.size * 2
 
 
-def test_traditional_and_simplified_glyph_shapes(real: Campaign) -> None:
+def test_traditional_and_simplified_glyph_shapes() -> None:
     fmt = FORMATS_BY_ID["square"]
 
     def draw(text: str, script: str) -> Image.Image:
@@ -100,7 +100,7 @@ def test_traditional_and_simplified_glyph_shapes(real: Campaign) -> None:
     assert ImageChops.difference(draw("質量", "hant"), draw("質量", "hant")).getbbox() is None
 
 
-def test_missing_glyph_and_overlong_text_are_refused(real: Campaign) -> None:
+def test_missing_glyph_and_overlong_text_are_refused() -> None:
     fmt = FORMATS_BY_ID["kiosk-portrait"]
     with pytest.raises(MissingGlyph, match="😀"):
         render(Design("x", {"headline": "質量😀"}), fmt, "hant", BASE)
@@ -108,9 +108,9 @@ def test_missing_glyph_and_overlong_text_are_refused(real: Campaign) -> None:
         render(Design("x", {"headline": "質量月" * 200}), fmt, "hant", BASE)
 
 
-def test_identical_inputs_give_identical_bytes(real: Campaign) -> None:
+def test_identical_inputs_give_identical_bytes(tiny_campaign: Campaign) -> None:
     fmt = FORMATS_BY_ID["a4"]
-    design = designs(real)["slogan-03"]
+    design = designs(tiny_campaign)["slogan-02"]
     first = encode_png(render(design, fmt, "hans", BASE).image, fmt)
     second = encode_png(render(design, fmt, "hans", BASE).image, fmt)
     assert hashlib.sha256(first).digest() == hashlib.sha256(second).digest()
@@ -119,9 +119,9 @@ def test_identical_inputs_give_identical_bytes(real: Campaign) -> None:
 
 
 @pytest.mark.parametrize("format_id", ["a4", "a3"])
-def test_print_formats_are_300_dpi_with_bleed(real: Campaign, format_id: str) -> None:
+def test_print_formats_are_300_dpi_with_bleed(tiny_campaign: Campaign, format_id: str) -> None:
     fmt = FORMATS_BY_ID[format_id]
-    png = encode_png(render(designs(real)["theme"], fmt, "hant", BASE).image, fmt)
+    png = encode_png(render(designs(tiny_campaign)["theme"], fmt, "hant", BASE).image, fmt)
     image = Image.open(io.BytesIO(png))
     assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
     trim_mm = {"a4": (210, 297), "a3": (297, 420)}[format_id]

@@ -148,13 +148,21 @@ def test_user_text_is_escaped(edit: Edit) -> None:
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 
-def test_real_list_of_one_day_shows_that_day_only(real_client: FlaskClient) -> None:
-    html = real_client.get("/list?date=2022-09-21").get_data(as_text=True)
+def test_list_of_one_day_shows_that_day_only(edit: Edit) -> None:
+    from tests.conftest import revised
+    from web import create_app
+
+    # The week made to run the whole month, as the real 金融知識普及月 does.
+    folder = edit(
+        "activities.toml", "start = 2030-09-10\nend = 2030-09-14", "start = 2030-09-01\nend = 2030-09-30"
+    )
+    client = create_app({"TESTING": True, "DATA_DIR": revised(folder)}).test_client()
+    html = client.get("/list?date=2030-09-03").get_data(as_text=True)
     assert re.findall(r'<section class="day-list" id="d-[\d-]+" data-date="([\d-]+)">', html) == [
-        "2022-09-21"
+        "2030-09-03"
     ]
-    # The month-long 金融知識普及月 is listed once, not under each day.
-    assert html.count("/activities/financial-literacy-month") == 1
-    whole = real_client.get("/list").get_data(as_text=True)
-    assert whole.count("/activities/financial-literacy-month") == 1
-    assert "/activities/casc-921-quality-day-video-conference" in whole
+    # The month-long week is listed once, not under each day.
+    assert html.count("/activities/quality-week") == 1
+    whole = client.get("/list").get_data(as_text=True)
+    assert whole.count("/activities/quality-week") == 1
+    assert "/activities/quality-conference" in whole

@@ -14,16 +14,16 @@ import click
 import pytest
 from flask import Flask
 
-from tests.conftest import DATA, Edit
+from tests.conftest import TINY, Edit
 from web.cli import main
 
 
-def test_check_passes_on_real_data(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--data", str(DATA)]) == 0
+def test_check_passes(tiny_fleet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--data", str(tiny_fleet.parent)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
-    assert out[0].startswith("ok: campaign 2022: ")
-    assert "116 activities (8 dated), 55 organizers, 15 slogans; 3 screens, 3 programmes" in out[0]
+    assert out[0].startswith("ok: campaign 2030: ")
+    assert "3 activities (2 dated), 2 organizers, 2 slogans; 3 screens, 3 programmes" in out[0]
 
 
 def test_check_reports_every_error_one_per_line(edit: Edit, capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,7 +112,7 @@ def test_export_gives_the_same_bytes_in_another_process(tiny: Path, tmp_path: Pa
 
 
 def test_the_configured_data_folder_is_used_without_data(
-    tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tiny: Path, edit: Edit, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With QUALITY_MONTH_DATA_DIR and no --data, every command (and the app it builds) loads that
     folder: serve, the scheduler under gunicorn and the workers must agree on one campaign."""
@@ -131,9 +131,10 @@ def test_the_configured_data_folder_is_used_without_data(
         app = app_of(command)
         assert app is not None and app.extensions["campaign"].id == "2030", command
     assert "--data" not in production.scheduler_command()
-    # --data, when given, still wins.
-    app = app_of(["serve", "--data", str(DATA)])
-    assert app is not None and app.extensions["campaign"].id == "2022"
+    # --data, when given, still wins: over a configured folder that is now campaign 2031.
+    edit("campaign.toml", 'id = "2030"', 'id = "2031"')
+    app = app_of(["serve", "--data", str(TINY)])
+    assert app is not None and app.extensions["campaign"].id == "2030"
 
 
 def test_serve_names_the_site_not_its_server_versions(tiny: Path, tmp_path: Path) -> None:

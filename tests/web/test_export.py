@@ -24,11 +24,11 @@ from generators.fleet import load_fleet
 from generators.loader import load_current
 from generators.posters.batch import render_set
 from generators.programme import showing_at
-from tests.conftest import DATA
+from tests.conftest import TINY
 from web import create_app
 from web.export import export_site
 
-TODAY = dt.date(2022, 9, 20)
+TODAY = dt.date(2030, 9, 2)
 BASE = "deep/base/path"
 
 
@@ -39,7 +39,7 @@ class Quiet(SimpleHTTPRequestHandler):
 
 def make_app(posters: Path, base_url: str, tmp: Path) -> Any:
     return create_app({
-        "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(posters), "PUBLIC_URL": base_url,
+        "TESTING": True, "DATA_DIR": TINY, "POSTER_DIR": str(posters), "PUBLIC_URL": base_url,
         "DATABASE_URL": f"sqlite:///{tmp / 'state.sqlite'}",
     })  # fmt: skip
 
@@ -47,8 +47,9 @@ def make_app(posters: Path, base_url: str, tmp: Path) -> Any:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("export")
-    campaign = load_current(DATA)
-    wanted = {"theme", *(s.design for s in campaign.slogans), "today-2022-09-20"}
+    campaign = load_current(TINY)
+    wanted = {"theme", *(s.design for s in campaign.slogans), f"today-{TODAY}"}
+    wanted |= {f"activity-{a.id}" for a in campaign.activities if a.span.own}  # the countdown's
     render_set(campaign, tmp / "posters", "http://127.0.0.1/", workers=2,
                only=lambda j: j.format == "kiosk-portrait" and j.design in wanted)  # fmt: skip
     root = tmp / "www"
@@ -81,12 +82,12 @@ def test_everything_is_there(site: dict[str, Any]) -> None:
                  "kiosk/sw.js", "kiosk/hq-lobby-east/index.html", "kiosk/hq-lobby-east/programme.json",
                  "static/style.css", "static/kiosk.js", "static/timeline.mjs", "posters/kiosk-portrait-hant.zip"]:  # fmt: skip
         assert (out / name).is_file(), name
-    campaign = load_current(DATA)
+    campaign = load_current(TINY)
     for activity in campaign.activities:
         assert (out / "activities" / activity.id / "index.html").is_file()
         assert (out / "hans/activities" / activity.id / "index.html").is_file()
     feeds = json.loads((out / "feeds.json").read_text())["feeds"]
-    assert len(list((out / "feeds").glob("*.ics"))) + 2 == len(feeds) == 142
+    assert len(list((out / "feeds").glob("*.ics"))) + 2 == len(feeds) == 16
     for name in ["screens", "kiosk/time", "filter"]:  # only a running server can answer these
         assert not (out / name).exists()
 
@@ -94,7 +95,7 @@ def test_everything_is_there(site: dict[str, Any]) -> None:
 def test_every_link_leads_to_a_file(site: dict[str, Any]) -> None:
     out: Path = site["out"]
     pages = list(out.rglob("*.html"))
-    assert len(pages) > 500
+    assert len(pages) > 40
     checked = 0
     for page in pages:
         html = page.read_text("utf-8")
@@ -109,7 +110,7 @@ def test_every_link_leads_to_a_file(site: dict[str, Any]) -> None:
             checked += 1
         for anchor in re.findall(r'href="(list/index\.html)#(d-[\d-]+)"', html):
             assert f'id="{anchor[1]}"' in (page.parent / anchor[0]).read_text("utf-8")
-    assert checked > 20000
+    assert checked > 800
 
 
 def test_json_documents_point_at_files(site: dict[str, Any]) -> None:
@@ -127,7 +128,7 @@ def test_json_documents_point_at_files(site: dict[str, Any]) -> None:
     # From the export's day through the campaign's last day (and one more), so it plays without a new export.
     last = max(s["to"] for s in programme["segments"])
     end = dt.datetime.fromtimestamp(last / 1000, dt.UTC)
-    assert end >= dt.datetime(2022, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert end >= dt.datetime(2030, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
 def test_feeds_over_a_static_server_are_the_web_apps(site: dict[str, Any]) -> None:
@@ -170,10 +171,10 @@ def test_a_query_link_cannot_be_exported(site: dict[str, Any], tmp_path: Path) -
 
 
 def test_a_kiosk_page_rotates_from_the_static_server(site: dict[str, Any], browser: Browser) -> None:
-    campaign = load_current(DATA)
-    fleet = load_fleet(DATA / "screens.toml", campaign)
+    campaign = load_current(TINY)
+    fleet = load_fleet(TINY.parent / "screens.toml", campaign)
     screen = fleet.screen("hq-lobby-east")
-    base = dt.datetime(2022, 9, 20, 10, 0, 5, tzinfo=campaign.timezone)
+    base = dt.datetime(2030, 9, 2, 10, 0, 5, tzinfo=campaign.timezone)
     page = browser.new_page(viewport={"width": 540, "height": 960})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -212,7 +213,7 @@ def test_an_export_stopped_half_way_leaves_a_whole_site(
     out = tmp_path / "site"
     export_site(site["app"], out, TODAY)
     posters = tmp_path / "posters"
-    campaign = load_current(DATA)
+    campaign = load_current(TINY)
     render_set(campaign, posters, "https://elsewhere.example/", workers=2,
                only=lambda j: j.format == "kiosk-portrait" and j.design in {"theme", "slogan-01", "slogan-02"})  # fmt: skip
     other = make_app(posters, "https://elsewhere.example/", tmp_path)

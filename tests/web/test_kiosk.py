@@ -13,7 +13,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import DATA
 from web import create_app
 from web.state import close_engine
 
@@ -21,10 +20,10 @@ NOW: dict[str, dt.datetime] = {}
 
 
 @pytest.fixture
-def kiosk_app(tmp_path: Path) -> Iterator[Flask]:
-    NOW["now"] = dt.datetime(2022, 9, 20, 10, 0, tzinfo=dt.UTC)
+def kiosk_app(tiny_fleet: Path, tmp_path: Path) -> Iterator[Flask]:
+    NOW["now"] = dt.datetime(2030, 9, 2, 10, 0, tzinfo=dt.UTC)
     app = create_app({
-        "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(tmp_path / "posters"),
+        "TESTING": True, "DATA_DIR": tiny_fleet, "POSTER_DIR": str(tmp_path / "posters"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}", "ADMIN_TOKEN": "secret",
         "CLOCK": lambda: NOW["now"],
     })  # fmt: skip
@@ -77,12 +76,12 @@ def test_programme(kiosk: FlaskClient) -> None:
     document: Any = kiosk.get("/kiosk/hq-lobby-east/programme.json").json
     assert document["screen"] == "hq-lobby-east" and len(document["version"]) == 16
     segments = document["segments"]
-    first_day = dt.datetime(2022, 9, 20, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    first_day = dt.datetime(2030, 9, 2, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert segments[0]["from"] == first_day.timestamp() * 1000
     assert segments[-1]["to"] - segments[0]["from"] == 8 * 86400 * 1000  # 8 days: a week offline and more
     assert all(a["to"] == b["from"] for a, b in itertools.pairwise(segments))
     special = [s for s in segments if s["programme"] == "quality-day"]
-    assert special and special[0]["slides"][0]["design"] == "activity-casc-921-quality-day-video-conference"
+    assert special and special[0]["slides"][0]["design"] == "activity-quality-conference"
     assert all(3000 <= slide["ms"] <= 3_600_000 for s in segments for slide in s["slides"])
     assert document["images"] == {}  # nothing rendered in this folder yet
     again = kiosk.get(
@@ -146,14 +145,14 @@ def test_unknown_screens_are_404(kiosk: FlaskClient) -> None:
 def test_dashboard_flags_a_silent_screen_within_90_seconds(kiosk: FlaskClient) -> None:
     assert (
         kiosk.post(
-            "/kiosk/hq-lobby-east/heartbeat", json={"showing": "slogan-03", "version": "v"}
+            "/kiosk/hq-lobby-east/heartbeat", json={"showing": "slogan-02", "version": "v"}
         ).status_code
         == 204
     )
     screens = {s["id"]: s for s in kiosk.get("/screens.json").json["screens"]}  # type: ignore[index]
     assert set(screens) == {"hq-lobby-east", "hq-lobby-west", "service-hall"}
     east = screens["hq-lobby-east"]
-    assert east["online"] is True and east["showing"] == "slogan-03" and east["url"] == "/kiosk/hq-lobby-east"
+    assert east["online"] is True and east["showing"] == "slogan-02" and east["url"] == "/kiosk/hq-lobby-east"
     assert screens["service-hall"]["online"] is False and screens["service-hall"]["last_seen"] is None
     NOW["now"] += dt.timedelta(seconds=89)
     assert kiosk.get("/screens.json").json["screens"][0]["online"] is True  # type: ignore[index]

@@ -17,7 +17,7 @@ from generators.model import Campaign
 from generators.posters.batch import Result
 from generators.posters.manifest import Manifest
 from generators.programme import daypart_times
-from tests.conftest import DATA, TESTS, Edit
+from tests.conftest import TESTS, Edit
 from web import scheduler
 
 
@@ -42,9 +42,9 @@ def test_one_scheduler_among_several_workers(tmp_path: Path) -> None:
     assert late.stdout.strip() == "True"
 
 
-def test_day_part_boundaries_of_the_real_fleet() -> None:
-    campaign = load_current(DATA)
-    times = daypart_times(load_fleet(DATA / "screens.toml", campaign))
+def test_day_part_boundaries_of_the_fleet(tiny_fleet: Path) -> None:
+    campaign = load_current(tiny_fleet.parent)
+    times = daypart_times(load_fleet(tiny_fleet.parent / "screens.toml", campaign))
     every = "mon,tue,wed,thu,fri,sat,sun"
     # The evening part (19:00 to 07:00 every day, crossing midnight) and the weekend part of the service
     # hall (00:00 to 24:00 on Saturday and Sunday, which ends at the midnights after them).

@@ -22,7 +22,7 @@ from werkzeug.routing import Rule
 
 from generators.loader import load_current
 from generators.posters.batch import render_set
-from tests.conftest import DATA
+from tests.conftest import TINY
 from tests.web.live import serving
 from web import create_app
 
@@ -32,11 +32,11 @@ TOKEN = "fuzz-admin-token"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     folder = tmp_path_factory.mktemp("security")
-    campaign = load_current(DATA)
+    campaign = load_current(TINY)
     render_set(campaign, folder / "posters", "http://127.0.0.1/", workers=2,
                only=lambda j: j.format == "kiosk-portrait" and j.design in {"theme", "slogan-01"})  # fmt: skip
     return create_app({
-        "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(folder / "posters"), "ADMIN_TOKEN": TOKEN,
+        "TESTING": True, "DATA_DIR": TINY, "POSTER_DIR": str(folder / "posters"), "ADMIN_TOKEN": TOKEN,
         "DATABASE_URL": f"sqlite:///{folder / 'state.sqlite'}",
     })  # fmt: skip
 
@@ -51,7 +51,7 @@ def poster_path(client: FlaskClient) -> str:
     return str(posters[0]["url"])
 
 
-SAMPLE = ["/", "/hans/list", "/activities/financial-literacy-month", "/calendar.ics", "/feeds.json",
+SAMPLE = ["/", "/hans/list", "/activities/quality-week", "/calendar.ics", "/feeds.json",
           "/activities.json", "/posters", "/posters.json", "/kiosk/hq-lobby-east", "/kiosk/sw.js",
           "/kiosk/hq-lobby-east/programme.json", "/screens", "/screens.json", "/healthz", "/static/style.css",
           "/no-such-page", "/activities/no-such-activity", "/list?date=garbage"]  # fmt: skip
@@ -70,7 +70,7 @@ def test_security_headers_on_every_answer(client: FlaskClient, path: str) -> Non
 
 
 def test_frame_ancestors_can_name_a_signage_player(tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "DATA_DIR": DATA, "FRAME_ANCESTORS": "https://player.example.org",
+    app = create_app({"TESTING": True, "DATA_DIR": TINY, "FRAME_ANCESTORS": "https://player.example.org",
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}"})  # fmt: skip
     response = app.test_client().get("/kiosk/hq-lobby-east")
     assert "frame-ancestors https://player.example.org" in response.headers["Content-Security-Policy"]
@@ -132,7 +132,7 @@ def test_the_admin_token_is_read_as_written(
     string) is still the string typed: it matches itself, and null does not switch the endpoint off."""
     monkeypatch.setenv("QUALITY_MONTH_ADMIN_TOKEN", token)
     monkeypatch.setenv("QUALITY_MONTH_DATABASE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
-    monkeypatch.setenv("QUALITY_MONTH_DATA_DIR", str(DATA))
+    monkeypatch.setenv("QUALITY_MONTH_DATA_DIR", str(TINY))
     monkeypatch.setenv("QUALITY_MONTH_INSTANCE_PATH", str(tmp_path))
     client = create_app().test_client()
     assert (
@@ -146,7 +146,7 @@ def test_the_admin_token_is_read_as_written(
 
 
 def test_wrong_tokens_are_throttled(tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "DATA_DIR": DATA, "ADMIN_TOKEN": TOKEN,
+    app = create_app({"TESTING": True, "DATA_DIR": TINY, "ADMIN_TOKEN": TOKEN,
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}"})  # fmt: skip
     client = app.test_client()
     codes = [client.post("/screens/hq-lobby-east/reload", headers={"Authorization": f"Bearer guess-{n}"}).status_code
@@ -195,7 +195,7 @@ def test_good_hosts_pass(client: FlaskClient, host: str) -> None:
 
 
 def test_trusted_hosts_keep_links_to_the_site(tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "DATA_DIR": DATA, "TRUSTED_HOSTS": ["quality-month.example.org", ".cdn.example"],
+    app = create_app({"TESTING": True, "DATA_DIR": TINY, "TRUSTED_HOSTS": ["quality-month.example.org", ".cdn.example"],
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}"})  # fmt: skip
     client = app.test_client()
     assert client.get("/calendar.ics", headers={"Host": "evil.example"}).status_code == 400
@@ -265,7 +265,7 @@ def rules(app: Flask) -> list[Rule]:
 
 
 #: Every route of the app, each fuzzed on its own.
-RULES = [r.rule for r in rules(create_app({"TESTING": True, "DATA_DIR": DATA, "DATABASE_URL": "sqlite://"}))]
+RULES = [r.rule for r in rules(create_app({"TESTING": True, "DATA_DIR": TINY, "DATABASE_URL": "sqlite://"}))]
 
 
 def fill(rule: Rule, values: list[str]) -> str:
@@ -334,7 +334,7 @@ def server(app: Flask) -> Iterator[str]:
 
 
 def test_pages_satisfy_their_content_security_policy(server: str, browser: Browser) -> None:
-    pages = ["/", "/hans/list", "/activities/financial-literacy-month", "/posters", "/hans/posters",
+    pages = ["/", "/hans/list", "/activities/quality-week", "/posters", "/hans/posters",
              "/kiosk/hq-lobby-east", "/screens", "/no-such-page"]  # fmt: skip
     context = browser.new_context()
     context.add_init_script(

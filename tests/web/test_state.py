@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from flask import Flask
 
-from tests.conftest import DATA
+from tests.conftest import TINY
 from web import create_app
 from web.scheduler import build, mark_offline, note_daypart
 from web.state import State, close_engine, engine_for
@@ -95,7 +95,7 @@ def test_concurrent_beats_and_reloads_from_threads(database_url: str) -> None:
 def test_the_dashboard_reads_and_writes_the_configured_database(database_url: str, tmp_path: Path) -> None:
     now = {"now": MOMENT}
     app = create_app({
-        "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(tmp_path / "posters"), "DATABASE_URL": database_url,
+        "TESTING": True, "DATA_DIR": TINY, "POSTER_DIR": str(tmp_path / "posters"), "DATABASE_URL": database_url,
         "ADMIN_TOKEN": "secret", "CLOCK": lambda: now["now"],
     })  # fmt: skip
     assert app.config["DATABASE_URL"] == database_url
@@ -140,7 +140,7 @@ def test_note_daypart(database_url: str) -> None:
 
 def scheduler_on(url: str, tmp_path: Path, times: set[tuple[str, str]]):  # type: ignore[no-untyped-def]
     return build(
-        url, timezone=ZONE, data_dir=DATA, poster_dir=tmp_path / "posters", base_url="http://127.0.0.1:8000/",
+        url, timezone=ZONE, data_dir=TINY, poster_dir=tmp_path / "posters", base_url="http://127.0.0.1:8000/",
         daypart_times=times,
     )  # fmt: skip
 
@@ -201,7 +201,7 @@ def test_a_run_missed_during_a_restart_is_kept(database_url: str, tmp_path: Path
     second.shutdown(wait=False)
     # A job whose arguments changed (another public URL) is registered anew, from its trigger.
     third = build(
-        database_url, timezone=ZONE, data_dir=DATA, poster_dir=tmp_path / "posters",
+        database_url, timezone=ZONE, data_dir=TINY, poster_dir=tmp_path / "posters",
         base_url="https://elsewhere.example/", daypart_times=times,
     )  # fmt: skip
     night = third.get_job("nightly-render").next_run_time
@@ -225,7 +225,7 @@ def test_the_default_is_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
 def test_the_environment_sets_the_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'nested' / 'fleet.sqlite'}"
     monkeypatch.setenv("QUALITY_MONTH_DATABASE_URL", url)
-    app = create_app({"DATA_DIR": DATA, "POSTER_DIR": str(tmp_path / "posters")})
+    app = create_app({"DATA_DIR": TINY, "POSTER_DIR": str(tmp_path / "posters")})
     try:
         assert app.config["DATABASE_URL"] == url
         assert app.test_client().get("/screens.json").status_code == 200  # opened on first use
@@ -288,7 +288,7 @@ def test_a_corrupt_state_file_leaves_the_rest_of_the_site_up(
 ) -> None:
     state = tmp_path / "state.sqlite"
     state.write_bytes(b"not a database " * 500)
-    app = create_app({"TESTING": True, "DATA_DIR": DATA, "DATABASE_URL": f"sqlite:///{state}"})
+    app = create_app({"TESTING": True, "DATA_DIR": TINY, "DATABASE_URL": f"sqlite:///{state}"})
     client = app.test_client()
     for path in [
         "/",
