@@ -316,7 +316,7 @@ def check_screens(site: Site, moment: dt.datetime, seen: dict[str, list[str]]) -
         where = f"{local:%Y-%m-%d %H:%M:%S} {screen['id']}"
         for design, url in document["images"].items():
             entry = by_url.get(url)
-            if entry is None or entry["design"] != design:
+            if entry is None or entry.design != design:
                 raise RehearsalError(f"{where}: {design} points at {url}, which the manifest does not name")
             path = site.workdir / "posters" / "files" / entry.address / entry.file
             if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != entry.sha256:

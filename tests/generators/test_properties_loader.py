@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from generators import posters
 from generators.feeds import all_feeds, build_feed
 from generators.fleet import load_fleet
-from generators.loader import CampaignError, DataError, load_campaign, load_current
+from generators.loader import CampaignError, DataError, load_campaign
 from generators.model import Campaign
 from generators.programme import segments
 from generators.revisions import revise
-from tests.conftest import DATA, REVISED_AT, TINY
+from tests.conftest import REVISED_AT, TINY, TINY_FLEET
 from web.cli import main
 
 BASE = "https://quality-month.example/"
@@ -171,10 +171,10 @@ TEXTS = [
     "24:00", "19:00", "mon-fri", "slogan-01", "poster", "theme", "high", "kiosk-portrait", "hant",
     "https://example.org/x", "a" * 300,
 ]  # fmt: skip
-#: Date-times at the ends of Python's calendar, and one on the real campaign's special day.
+#: Date-times at the ends of Python's calendar, and one on the tiny fleet's special day.
 DATETIMES = [
     dt.datetime(9999, 12, 31, 23, 59, tzinfo=_offset(-60)), dt.datetime(1, 1, 1, tzinfo=_offset(60)),
-    dt.datetime(2022, 9, 21, 10, 0), dt.datetime(9999, 12, 31, 23, 59),
+    dt.datetime(2030, 9, 3, 10, 0), dt.datetime(9999, 12, 31, 23, 59),
 ]  # fmt: skip
 SCALARS = st.one_of(
     st.text(max_size=20),
@@ -184,7 +184,7 @@ SCALARS = st.one_of(
     st.floats(),
     st.booleans(),
     st.dates(),
-    st.sampled_from([dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(2030, 9, 30), dt.date(2022, 9, 21)]),
+    st.sampled_from([dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(2030, 9, 30), dt.date(2030, 9, 3)]),
     st.datetimes(timezones=st.none() | st.builds(_offset, st.integers(-1439, 1439))),
     st.sampled_from(DATETIMES),
     st.times(),
@@ -327,39 +327,39 @@ def test_the_rewritten_tiny_campaign_still_loads(tmp_path: Path) -> None:
     assert load_campaign(folder) == load_campaign(TINY)
 
 
-# --- the kiosk fleet of the real campaign ------------------------------------------------------------
+# --- the kiosk fleet of the tiny campaign ------------------------------------------------------------
 
 
 @functools.cache
-def _real() -> Campaign:
-    """The real campaign (not the ``real`` fixture: Hypothesis would print all of it with a failure)."""
-    return load_current(DATA)
+def _tiny() -> Campaign:
+    """The tiny campaign, loaded once (Hypothesis runs the test many times)."""
+    return load_campaign(TINY)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutation=mutations(DATA, ("screens.toml",)))
+@given(mutation=mutations(TINY_FLEET.parent, (TINY_FLEET.name,)))
 @example(
-    mutation=Mutation("screens.toml", "replace", ("special", 0, "date"), dt.datetime(2022, 9, 21, 10, 0))
+    mutation=Mutation("screens.toml", "replace", ("special", 0, "date"), dt.datetime(2030, 9, 3, 10, 0))
 )
 @example(mutation=Mutation("screens.toml", "replace", ("screen", 0, "dayparts", 0, "programme"), []))
 def test_a_mutated_fleet_loads_or_is_refused_by_file_and_field(
     mutation: Mutation, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    real = _real()
+    campaign = _tiny()
     with tempfile.TemporaryDirectory(dir=tmp_path_factory.getbasetemp()) as tmp:
         folder = Path(tmp)
-        shutil.copy(DATA / "screens.toml", folder / "screens.toml")
+        shutil.copy(TINY_FLEET, folder / "screens.toml")
         mutation.apply(folder)
         try:
-            fleet = load_fleet(folder / "screens.toml", real)
+            fleet = load_fleet(folder / "screens.toml", campaign)
         except CampaignError as exc:
             event(f"{mutation.kind}: refused")
             _check_errors(exc, folder, mutation, ("screens.toml",))
             return
         event(f"{mutation.kind}: loaded")
-        start = dt.datetime.combine(real.start, dt.time(), tzinfo=real.timezone)
+        start = dt.datetime.combine(campaign.start, dt.time(), tzinfo=campaign.timezone)
         for screen in fleet.screens:
-            assert segments(fleet, real, screen, start, 1)
+            assert segments(fleet, campaign, screen, start, 1)
 
 
 # --- the command line ------------------------------------------------------------------------------
@@ -367,17 +367,19 @@ def test_a_mutated_fleet_loads_or_is_refused_by_file_and_field(
 CLI_CASES = [
     Mutation("screens.toml", "truncate", position=1000),
     Mutation("screens.toml", "invalid-utf8", position=1500, data=b"\xe8\xb3"),
-    Mutation("screens.toml", "replace", ("special", 0, "date"), dt.datetime(2022, 9, 21, 10, 0)),
-    Mutation("2022/campaign.toml", "replace", ("campaign", "timezone"), "Asia"),
-    Mutation("2022/organizers.toml", "empty"),
-    Mutation("2022/activities.toml", "delete-file"),
-    Mutation("2022/revisions.toml", "replace", ("activity",), []),
+    Mutation("screens.toml", "replace", ("special", 0, "date"), dt.datetime(2030, 9, 3, 10, 0)),
+    Mutation("2030/campaign.toml", "replace", ("campaign", "timezone"), "Asia"),
+    Mutation("2030/organizers.toml", "empty"),
+    Mutation("2030/activities.toml", "delete-file"),
+    Mutation("2030/revisions.toml", "replace", ("activity",), []),
 ]
 
 
-def _real_copy(tmp_path: Path, mutation: Mutation) -> Path:
+def _data_copy(tmp_path: Path, mutation: Mutation) -> Path:
+    """A data folder of the tiny campaign and its fleet, as data/ holds 2022/ and screens.toml."""
     folder = tmp_path / "data"
-    shutil.copytree(DATA, folder)
+    shutil.copytree(TINY, folder / "2030")
+    shutil.copy(TINY_FLEET, folder / "screens.toml")
     mutation.apply(folder)
     return folder
 
@@ -386,7 +388,7 @@ def _real_copy(tmp_path: Path, mutation: Mutation) -> Path:
 def test_check_refuses_a_mutated_folder_by_file(
     mutation: Mutation, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = _real_copy(tmp_path, mutation)
+    folder = _data_copy(tmp_path, mutation)
     assert main(["check", "--data", str(folder)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -398,7 +400,7 @@ def test_check_refuses_a_mutated_folder_by_file(
 def test_check_as_a_process_refuses_a_mutated_folder_without_a_traceback(
     mutation: Mutation, tmp_path: Path
 ) -> None:
-    folder = _real_copy(tmp_path, mutation)
+    folder = _data_copy(tmp_path, mutation)
     result = subprocess.run(
         [sys.executable, "-m", "web.cli", "check", "--data", str(folder)],
         capture_output=True, text=True, check=False,

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import DATA
+from generators.loader import load_campaign
+from tests.conftest import TINY, TINY_FLEET
 from web.scheduler import release_database_lock, take_database_lock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +51,7 @@ def children(pid: int) -> list[tuple[int, str]]:
 
 
 @contextlib.contextmanager
-def started(tmp_path: Path, data: Path = DATA, **extra: str) -> Iterator[dict[str, object]]:
+def started(tmp_path: Path, data: Path = TINY, **extra: str) -> Iterator[dict[str, object]]:
     """The production command on a free port of 127.0.0.1, answering; stopped after."""
     port = free_port()
     env = {
@@ -159,7 +160,7 @@ def test_several_workers_and_one_scheduler(production: dict[str, object]) -> Non
     env = production["env"]
     assert isinstance(env, dict)
     second = subprocess.run(
-        [sys.executable, "-m", "web.cli", "scheduler", "--data", str(DATA)],
+        [sys.executable, "-m", "web.cli", "scheduler", "--data", str(TINY)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert second.returncode == 1 and "already runs the scheduler" in second.stderr
@@ -198,7 +199,7 @@ def test_a_scheduler_that_loses_the_database_lock_pauses(database_url: str, tmp_
     from web.scheduler import _DATABASE_LOCKS, build, holds_database_lock, keep_lock
 
     scheduler = build(
-        database_url, timezone=dt.UTC, data_dir=DATA, poster_dir=tmp_path / "posters",
+        database_url, timezone=dt.UTC, data_dir=TINY, poster_dir=tmp_path / "posters",
         base_url="http://127.0.0.1:8000/", daypart_times=set(),
     )  # fmt: skip
     scheduler.resume()
@@ -240,7 +241,8 @@ def test_a_worker_restarted_on_broken_data_boots_on_the_last_good(tmp_path: Path
     """The data on disk breaks while the site runs; a worker is killed (a crash, the OOM killer), then the
     server reloads (HUP): every worker boots on the last good data and says so, the site answers."""
     data = tmp_path / "data"
-    shutil.copytree(DATA, data)
+    shutil.copytree(TINY, data / "2030")
+    shutil.copy(TINY_FLEET, data / "screens.toml")
     with started(tmp_path, data) as running:
         server, url = running["server"], str(running["url"])
         assert isinstance(server, subprocess.Popen)
@@ -248,7 +250,7 @@ def test_a_worker_restarted_on_broken_data_boots_on_the_last_good(tmp_path: Path
         assert health(url)["status"] == "ok"
         # gunicorn's control socket is this instance's, not one per user shared by every instance.
         assert (tmp_path / "instance" / "gunicorn.ctl").exists()
-        (data / "2022" / "activities.toml").write_text("[[activity]\nbroken", encoding="utf-8")
+        (data / "2030" / "activities.toml").write_text("[[activity]\nbroken", encoding="utf-8")
         os.kill(workers[0], signal.SIGKILL)
         deadline = time.monotonic() + 30
         while workers[0] in (found := processes_of(server, 3, 1)[0]) or len(found) < 3:
@@ -262,7 +264,8 @@ def test_a_worker_restarted_on_broken_data_boots_on_the_last_good(tmp_path: Path
             assert time.monotonic() < deadline, seen
             time.sleep(0.2)
         answer = health(url)
-        assert answer["activities"] == 116 and answer["serving"] == "the last good data"
+        expected = len(load_campaign(TINY).activities)
+        assert answer["activities"] == expected and answer["serving"] == "the last good data"
         assert any("activities.toml" in str(e) for e in answer["data_errors"])  # type: ignore[attr-defined]
         with urllib.request.urlopen(url + "/calendar.ics", timeout=5) as response:
             assert response.status == 200 and b"BEGIN:VEVENT" in response.read()
