@@ -338,9 +338,7 @@ def _tiny() -> Campaign:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutation=mutations(TINY_FLEET.parent, (TINY_FLEET.name,)))
-@example(
-    mutation=Mutation("screens.toml", "replace", ("special", 0, "date"), dt.datetime(2030, 9, 3, 10, 0))
-)
+@example(mutation=Mutation("screens.toml", "replace", ("special", 0, "date"), dt.datetime(2030, 9, 3, 10, 0)))
 @example(mutation=Mutation("screens.toml", "replace", ("screen", 0, "dayparts", 0, "programme"), []))
 def test_a_mutated_fleet_loads_or_is_refused_by_file_and_field(
     mutation: Mutation, tmp_path_factory: pytest.TempPathFactory
