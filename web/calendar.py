@@ -180,7 +180,7 @@ def month(group: str | None, key: str | None) -> str:
 
 @bp.get("/list", defaults={"group": None, "key": None})
 @bp.get("/<any(organizers, 'organizer-kinds', kinds):group>/<key>/list")
-def agenda(group: str | None, key: str | None) -> str:
+def day_list(group: str | None, key: str | None) -> str:
     view = _view(group, key)
     loaded = campaign()
     day = _day_query()
