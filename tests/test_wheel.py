@@ -3,14 +3,19 @@ the static files, the fonts and the campaign data, and the installed command fin
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import venv
 import zipfile
 from pathlib import Path
 
 from generators.model import Campaign
 from tests.conftest import TESTS
+from web.cli import cli
 
 ROOT = TESTS.parent
 
@@ -51,3 +56,40 @@ def test_the_wheel_installs_a_working_program(real: Campaign, tmp_path: Path) ->
     )
     page = subprocess.run([python, "-c", code], cwd=away, env=env, capture_output=True, text=True)
     assert page.stdout.split() == ["200", "200", "quality_month_fonts", "quality_month_data"], page.stderr
+    # The installed command is click's, with every command of the checkout's.
+    program = tmp_path / "env" / "bin" / "quality-month"
+    helped = subprocess.run(
+        [program, "--help"], cwd=away, env=env, capture_output=True, text=True, check=True
+    )
+    assert helped.stdout.startswith("Usage: quality-month [OPTIONS] COMMAND [ARGS]...")
+    for command in cli.commands:
+        assert f"  {command} " in helped.stdout, command
+    _serves_healthz(program, away, env)
+
+
+def _serves_healthz(program: Path, folder: Path, env: dict[str, str]) -> None:
+    """``quality-month serve`` of the installed wheel answers ``/healthz`` and the home page."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [program, "serve", "--port", str(port)], cwd=folder, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    health = json.load(response)
+                break
+            except OSError:
+                assert server.poll() is None, server.communicate()[1].decode()[-2000:]
+                assert time.monotonic() < deadline, "serve did not answer in a minute"
+                time.sleep(0.2)
+        assert health["status"] == "ok"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert response.status == 200 and "text/html" in response.headers["Content-Type"]
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)  # and its pipe closed
