@@ -4,6 +4,7 @@ the static files, the fonts and the campaign data, and the installed command fin
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,8 +22,14 @@ ROOT = TESTS.parent
 
 
 def test_the_wheel_installs_a_working_program(real: Campaign, tmp_path: Path) -> None:
+    # Built from a copy without build/ (setuptools would pack a stale build/lib of an earlier build).
+    source = tmp_path / "source"
+    junk = shutil.ignore_patterns(
+        ".git", "build", "dist", "instance", "node_modules", "*.egg-info", "__pycache__"
+    )
+    shutil.copytree(ROOT, source, ignore=junk)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     (wheel,) = (tmp_path / "dist").glob("quality_month-*.whl")
@@ -36,6 +43,26 @@ def test_the_wheel_installs_a_working_program(real: Campaign, tmp_path: Path) ->
     venv.create(tmp_path / "env", system_site_packages=True, with_pip=True)
     python = tmp_path / "env" / "bin" / "python"
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, timeout=300)
+    # Every module of the checkout comes from the wheel (an editable install of the checkout beside it
+    # would otherwise hand out what the wheel lacks).
+    modules = sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for folder in ("generators", "web")
+        for path in (ROOT / folder).rglob("*.py")
+        if path.name != "__main__.py"  # importing it runs the command line
+    )
+    listing = "; ".join(f"print(importlib.import_module({m!r}).__file__)" for m in modules)
+    found = subprocess.run(
+        [python, "-c", f"import importlib; {listing}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    outside = [
+        m for m, file in zip(modules, found, strict=True) if not file.startswith(str(tmp_path / "env"))
+    ]
+    assert not outside, f"not in the wheel: {outside}"
     away = tmp_path / "elsewhere"
     away.mkdir()
     env = {
