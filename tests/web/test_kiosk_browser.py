@@ -20,14 +20,14 @@ from generators.fleet import load_fleet
 from generators.loader import load_current
 from generators.posters.batch import render_set
 from generators.programme import showing_at, timeline
-from tests.conftest import DATA
+from tests.conftest import TINY, TINY_FLEET
 from tests.web.live import serving
 from web import create_app
 
-ZONE = load_current(DATA).timezone
+ZONE = load_current(TINY).timezone
 SCREEN = "hq-lobby-east"
 TOKEN = "test-admin-token"
-CLOCK: dict[str, Any] = {"base": dt.datetime(2022, 9, 20, 10, 0, tzinfo=ZONE)}
+CLOCK: dict[str, Any] = {"base": dt.datetime(2030, 9, 2, 10, 0, tzinfo=ZONE)}
 
 
 def set_clock(base: dt.datetime) -> None:
@@ -39,9 +39,11 @@ def set_clock(base: dt.datetime) -> None:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("kiosk")
-    campaign = load_current(DATA)
-    wanted = {"theme", *(s.design for s in campaign.slogans), "today-2022-09-20", "today-2022-09-21",
-              "activity-casc-921-quality-day-video-conference", "activity-organic-product-certification-week"}  # fmt: skip
+    campaign = load_current(TINY)
+    # The posters of the two days the tests play, the day before the special day and the special day (the
+    # conference's poster is the countdown's on the first and leads the second).
+    wanted = {"theme", *(s.design for s in campaign.slogans), "today-2030-09-02", "today-2030-09-03",
+              "activity-quality-conference"}  # fmt: skip
     render_set(campaign, folder / "posters", "http://127.0.0.1/", workers=2,
                only=lambda j: j.format == "kiosk-portrait" and j.script == "hant" and j.design in wanted)  # fmt: skip
     return folder
@@ -49,7 +51,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def kiosk_app(folder: Path, state: str) -> Any:
     return create_app({
-        "TESTING": True, "DATA_DIR": DATA, "POSTER_DIR": str(folder / "posters"),
+        "TESTING": True, "DATA_DIR": TINY, "POSTER_DIR": str(folder / "posters"),
         "DATABASE_URL": f"sqlite:///{folder / state}", "ADMIN_TOKEN": TOKEN,
         "CLOCK": lambda: CLOCK["base"],
     })  # fmt: skip
@@ -103,8 +105,8 @@ def wait_cached(page: Page) -> None:
 
 
 def expected(moment: dt.datetime) -> str:
-    campaign = load_current(DATA)
-    fleet = load_fleet(DATA / "screens.toml", campaign)
+    campaign = load_current(TINY)
+    fleet = load_fleet(TINY_FLEET, campaign)
     return showing_at(fleet, campaign, fleet.screen(SCREEN), moment).slide.id
 
 
@@ -113,14 +115,14 @@ def advance_to(page: Page, moment: dt.datetime, base: dt.datetime) -> None:
 
 
 def test_slides_in_order_with_their_durations(browser: Browser, server: str) -> None:
-    base = dt.datetime(2022, 9, 20, 10, 0, 5, tzinfo=ZONE)
+    base = dt.datetime(2030, 9, 2, 10, 0, 5, tzinfo=ZONE)
     set_clock(base)
     context, page = open_kiosk(browser, server, base)
     html = page.locator("html")
     expect(html).to_have_attribute("data-current-slide", expected(base))
     # Walk the next slides at their middles: the page changes exactly when the timeline says.
-    campaign = load_current(DATA)
-    fleet = load_fleet(DATA / "screens.toml", campaign)
+    campaign = load_current(TINY)
+    fleet = load_fleet(TINY_FLEET, campaign)
     showing = showing_at(fleet, campaign, fleet.screen(SCREEN), base)
     clock = base
     for _ in range(6):
@@ -135,7 +137,7 @@ def test_slides_in_order_with_their_durations(browser: Browser, server: str) -> 
 
 
 def test_two_pages_stay_in_step(browser: Browser, server: str) -> None:
-    base = dt.datetime(2022, 9, 20, 14, 3, 17, tzinfo=ZONE)
+    base = dt.datetime(2030, 9, 2, 14, 3, 17, tzinfo=ZONE)
     set_clock(base)
     first, one = open_kiosk(browser, server, base)
     second, two = open_kiosk(browser, server, base)
@@ -153,7 +155,7 @@ def test_two_pages_stay_in_step(browser: Browser, server: str) -> None:
 
 
 def test_offline_it_rotates_on_across_midnight(browser: Browser, server: str) -> None:
-    base = dt.datetime(2022, 9, 20, 23, 58, 50, tzinfo=ZONE)
+    base = dt.datetime(2030, 9, 2, 23, 58, 50, tzinfo=ZONE)
     set_clock(base)
     context, page = open_kiosk(browser, server, base)
     # The service worker has kept the programme and every poster of the coming days: it says so.
@@ -161,10 +163,10 @@ def test_offline_it_rotates_on_across_midnight(browser: Browser, server: str) ->
     wait_cached(page)
     assert page.evaluate("() => navigator.serviceWorker.ready.then((r) => r.active !== null)")
     context.set_offline(True)
-    midnight = dt.datetime(2022, 9, 21, 0, 0, 5, tzinfo=ZONE)
+    midnight = dt.datetime(2030, 9, 3, 0, 0, 5, tzinfo=ZONE)
     advance_to(page, midnight, base)
-    # 2022-09-21 is the special day: the screen leads with the 航天 quality day.
-    expect(html).to_have_attribute("data-current-slide", "activity-casc-921-quality-day-video-conference")
+    # 2030-09-03 is the special day: the screen leads with the quality conference.
+    expect(html).to_have_attribute("data-current-slide", "activity-quality-conference")
     expect(page.locator(".layer.front img")).to_have_js_property("naturalWidth", 1080)
     later = midnight + dt.timedelta(minutes=50)
     advance_to(page, later, midnight)
@@ -175,7 +177,7 @@ def test_offline_it_rotates_on_across_midnight(browser: Browser, server: str) ->
 
 
 def test_an_edit_reaches_the_page_within_seconds(browser: Browser, server: str) -> None:
-    base = dt.datetime(2022, 9, 20, 12, 0, 2, tzinfo=ZONE)
+    base = dt.datetime(2030, 9, 2, 12, 0, 2, tzinfo=ZONE)
     set_clock(base)
     context, page = open_kiosk(browser, server, base)
     html = page.locator("html")
@@ -192,7 +194,7 @@ def test_an_edit_reaches_the_page_within_seconds(browser: Browser, server: str) 
 
 
 def test_no_blank_frame_at_a_change(browser: Browser, server: str) -> None:
-    base = dt.datetime(2022, 9, 20, 16, 0, 1, tzinfo=ZONE)
+    base = dt.datetime(2030, 9, 2, 16, 0, 1, tzinfo=ZONE)
     set_clock(base)
     context, page = open_kiosk(browser, server, base)
     page.evaluate(
@@ -205,8 +207,8 @@ def test_no_blank_frame_at_a_change(browser: Browser, server: str) -> None:
         }"""
     )
     html = page.locator("html")
-    campaign = load_current(DATA)
-    fleet = load_fleet(DATA / "screens.toml", campaign)
+    campaign = load_current(TINY)
+    fleet = load_fleet(TINY_FLEET, campaign)
     clock = base
     for _ in range(8):
         ends = showing_at(fleet, campaign, fleet.screen(SCREEN), clock).end
@@ -220,7 +222,7 @@ def test_no_blank_frame_at_a_change(browser: Browser, server: str) -> None:
 
 
 def test_heartbeats_reach_the_dashboard(browser: Browser, server: str, tmp_path: Path) -> None:
-    base = dt.datetime(2022, 9, 20, 9, 30, 3, tzinfo=ZONE)
+    base = dt.datetime(2030, 9, 2, 9, 30, 3, tzinfo=ZONE)
     set_clock(base)
     context, page = open_kiosk(browser, server, base)
     expect(page.locator("html")).not_to_have_attribute("data-current-slide", "")
@@ -228,8 +230,8 @@ def test_heartbeats_reach_the_dashboard(browser: Browser, server: str, tmp_path:
         page.clock.run_for(40_000)  # the next heartbeat is due within 36 s
     screens = {s["id"]: s for s in page.request.get(f"{server}/screens.json").json()["screens"]}
     assert screens[SCREEN]["online"] is True
-    campaign = load_current(DATA)
-    fleet = load_fleet(DATA / "screens.toml", campaign)
+    campaign = load_current(TINY)
+    fleet = load_fleet(TINY_FLEET, campaign)
     shown = {
         s.slide.id
         for s in timeline(fleet, campaign, fleet.screen(SCREEN), base, base + dt.timedelta(seconds=41))
@@ -244,13 +246,13 @@ def test_a_tick_during_a_slow_decode_never_leaves_the_screen_blank(
 ) -> None:
     """Posters answer 1.5 s late and the tab wakes (visibilitychange) while the next one decodes: the
     second tick must not flip the layers a second time, which left both hidden."""
-    base = dt.datetime(2022, 9, 20, 11, 0, 1, tzinfo=ZONE)
+    base = dt.datetime(2030, 9, 2, 11, 0, 1, tzinfo=ZONE)
     set_clock(base)
     context, page = open_kiosk(browser, slow_server, base, service_workers="block")
     html = page.locator("html")
     expect(html).to_have_attribute("data-current-slide", expected(base), timeout=20000)
-    campaign = load_current(DATA)
-    fleet = load_fleet(DATA / "screens.toml", campaign)
+    campaign = load_current(TINY)
+    fleet = load_fleet(TINY_FLEET, campaign)
     screen = fleet.screen(SCREEN)
     # A moment some slides on, whose poster the page has not fetched yet (it only warms the next one).
     first = showing_at(fleet, campaign, screen, base)
@@ -272,7 +274,7 @@ def test_a_tick_during_a_slow_decode_never_leaves_the_screen_blank(
 
 
 def test_the_cache_keeps_only_what_the_programme_needs(browser: Browser, server: str) -> None:
-    base = dt.datetime(2022, 9, 20, 13, 0, 2, tzinfo=ZONE)
+    base = dt.datetime(2030, 9, 2, 13, 0, 2, tzinfo=ZONE)
     set_clock(base)
     context, page = open_kiosk(browser, server, base)
     html = page.locator("html")
@@ -303,7 +305,7 @@ def test_the_cache_keeps_only_what_the_programme_needs(browser: Browser, server:
 def test_a_poster_that_never_arrives_does_not_stop_the_screen(browser: Browser, server: str) -> None:
     """One tick is in flight at a time, so a decode that never ends (a request that hangs) must end: after
     a minute of the page's clock the slide is shown as text and the page goes on."""
-    base = dt.datetime(2022, 9, 20, 15, 0, 1, tzinfo=ZONE)
+    base = dt.datetime(2030, 9, 2, 15, 0, 1, tzinfo=ZONE)
     set_clock(base)
     context = browser.new_context(viewport={"width": 540, "height": 960}, service_workers="block")
     page = context.new_page()
