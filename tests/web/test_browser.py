@@ -3,22 +3,40 @@ accessibility scan of every kind of page."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from generators.loader import load_current
-from tests.conftest import TINY
+from generators.loader import load_campaign
+from tests.conftest import TINY, revised
 from tests.web.live import serving
 from web import create_app
 
+#: The tiny campaign with its quality week moved to start on the day of the conference, so that a day
+#: of the month grid holds two activities.
+WEEK = ("start = 2030-09-10\nend = 2030-09-14", "start = 2030-09-03\nend = 2030-09-07")
+
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    state = tmp_path_factory.mktemp("browser") / "state.sqlite"
-    app = create_app({"TESTING": True, "DATA_DIR": TINY, "DATABASE_URL": f"sqlite:///{state}"})
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("browser") / "tiny"
+    shutil.copytree(TINY, folder)
+    activities = folder / "activities.toml"
+    text = activities.read_text(encoding="utf-8")
+    assert text.count(WEEK[0]) == 1
+    activities.write_text(text.replace(*WEEK), encoding="utf-8")
+    return revised(folder)
+
+
+@pytest.fixture(scope="module")
+def server(data: Path) -> Iterator[str]:
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": data, "DATABASE_URL": f"sqlite:///{data.parent / 'state.sqlite'}"}
+    )
     with serving(app) as url:
         yield url
 
@@ -31,14 +49,15 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def test_month_grid_in_both_scripts(page: Page, server: str) -> None:
+def test_month_grid_in_both_scripts(page: Page, server: str, data: Path) -> None:
     page.goto(server + "/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
     expect(page.locator("table.month caption")).to_have_text("2030年9月")
     day = page.locator('td[data-date="2030-09-03"]')
     expect(day.get_by_role("link", name="質量大會")).to_be_visible()
+    expect(day.locator("li")).to_have_count(2)  # the conference and the first day of the week
     # Every activity with a date of its own on each of its days (the week on all five), the others on none.
-    days = sum(len(a.span.days()) for a in load_current(TINY).activities if a.span.own)
+    days = sum(len(a.span.days()) for a in load_campaign(data).activities if a.span.own)
     expect(page.locator("table.month td li")).to_have_count(days)
     page.get_by_role("link", name="简体中文").click()
     expect(page).to_have_url(server + "/hans/")
