@@ -21,7 +21,7 @@ import icalendar
 from generators import wording
 from generators.model import CONFIDENCE_LABELS, Activity, Campaign
 from generators.script import LANGUAGE_TAGS, SCRIPTS, Script, in_script
-from generators.selection import ALL, KEY_DATES, Cut, cuts
+from generators.selection import ALL, COMPLETE, KEY_DATES, Cut, cuts
 
 #: How often subscribers' clients should re-read a feed (REFRESH-INTERVAL and X-PUBLISHED-TTL).
 REFRESH = dt.timedelta(hours=12)
@@ -30,7 +30,12 @@ PRODID = "-//quality-month//Campaign calendar//ZH"
 
 @dataclass(frozen=True)
 class Feed:
-    """A feed: a cut of the campaign's activities in one script."""
+    """A feed: a cut of the campaign's activities in one script.
+
+    A feed gives each activity with a date of its own as an event, and the others in the DESCRIPTION of
+    one event that spans the campaign period (no public calendar people like shows a month of all-day
+    bars); the complete feed gives every activity as an event, and the key dates feed the dated ones
+    alone."""
 
     cut: Cut
     script: Script
@@ -55,18 +60,44 @@ class Feed:
             return f"calendar{suffix}.ics"
         return f"feeds/{self.cut.slug}{suffix}.ics"
 
-    def activities(self, campaign: Campaign) -> list[Activity]:
-        """The feed's activities, in the data's order."""
+    def selected(self, campaign: Campaign) -> list[Activity]:
+        """Every activity the feed is about (as an event, or named by the period's event)."""
         return self.cut.activities(campaign)
+
+    def activities(self, campaign: Campaign) -> list[Activity]:
+        """The activities that are events of their own, in the data's order."""
+        chosen = self.selected(campaign)
+        return chosen if self.cut == COMPLETE else [a for a in chosen if a.span.own]
+
+    @property
+    def has_period_event(self) -> bool:
+        return self.cut not in (COMPLETE, KEY_DATES)
+
+    def summarised(self, campaign: Campaign) -> list[Activity]:
+        """The activities that the period's event names instead of giving them an event each."""
+        if not self.has_period_event:
+            return []
+        return [a for a in self.selected(campaign) if not a.span.own]
+
+    def events(self, campaign: Campaign) -> int:
+        """How many events the feed holds."""
+        return len(self.activities(campaign)) + (1 if self.has_period_event else 0)
 
     def title(self, campaign: Campaign) -> str:
         """The calendar's name as subscribers see it, in the feed's script."""
         name = f"{campaign.name}活動"
         if self.cut == KEY_DATES:
             name += " · 重點日期"
+        elif self.cut == COMPLETE:
+            name += " · 全部活動"
         elif self.cut.key is not None:
             name += f" · {self.cut.label(campaign, short=True)}"
         return in_script(name, self.script)
+
+    def list_url(self, base_url: str) -> str:
+        """The web list of the feed's activities, in its script."""
+        prefix = "" if self.script == "hant" else "hans/"
+        return f"{base_url}{prefix}{self.cut.segment}list"
 
 
 def all_feeds(campaign: Campaign) -> list[Feed]:
@@ -162,6 +193,44 @@ def _timezone(zone: ZoneInfo, first_year: int, last_year: int) -> icalendar.Time
     return component
 
 
+def period_description(campaign: Campaign, feed: Feed, base_url: str) -> str:
+    """The DESCRIPTION of the period's event, in Traditional script: the period, how many activities run
+    through it without a day of their own, their titles, and the web list."""
+    others = feed.summarised(campaign)
+    lines = [wording.labelled(campaign.name, wording.days(campaign.start, campaign.end))]
+    if others:
+        lines.append(f"另有{len(others)}項活動在活動期間進行，通知未列具體日期：")
+        lines += [f"・{a.title}" for a in others]
+    lines.append(wording.labelled("活動列表", feed.list_url(base_url)))
+    return "\n".join(lines)
+
+
+def _period_event(campaign: Campaign, feed: Feed, base_url: str) -> icalendar.Event:
+    """One all-day, transparent event for the campaign period, named after the campaign. Its revision
+    follows the feed's activities: it changes when one of them does (one that gets a date leaves it)."""
+    revisions = [campaign.revision(a.id) for a in feed.selected(campaign)]
+    issued = dt.datetime.combine(campaign.issued, dt.time(), tzinfo=dt.UTC)
+    modified = max((r.modified for r in revisions), default=issued)
+    event = icalendar.Event()
+    uid = "period" if feed.cut == ALL else f"period-{feed.cut.slug}"
+    event.add("uid", f"{uid}@{campaign.id}.quality-month")
+    event.add("dtstamp", modified)
+    event.add("created", min((r.created for r in revisions), default=issued))
+    event.add("last-modified", modified)
+    event.add("sequence", max((r.sequence for r in revisions), default=0))
+    period = campaign.period()
+    event.add("dtstart", period.start)
+    event.add("dtend", period.end)
+    event.add("summary", _Text(campaign.name_in(feed.script)))
+    description = in_script(period_description(campaign, feed, base_url), feed.script)
+    event.add("description", _Text(description))
+    event.add("url", feed.list_url(base_url), parameters={"VALUE": "URI"})
+    event.add("status", "CONFIRMED")
+    event.add("class", "PUBLIC")
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
 def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
     """The feed's bytes: a VCALENDAR with one VEVENT per activity. ``base_url`` ends with a slash."""
     activities = feed.activities(campaign)
@@ -185,7 +254,7 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
     calendar.add("source", feed_url, parameters={"VALUE": "URI"})
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
-    calendar.add("last-modified", last_modified(campaign, activities))
+    calendar.add("last-modified", last_modified(campaign, feed.selected(campaign)))
     calendar.add_component(_timezone(campaign.timezone, campaign.start.year, campaign.end.year))
     language = LANGUAGE_TAGS[script]
     for activity in activities:
@@ -211,5 +280,7 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
         # Campaign-long activities must not mark a whole month busy in anyone's calendar.
         event.add("transp", "OPAQUE" if span.own and len(span.days()) == 1 else "TRANSPARENT")
         calendar.add_component(event)
+    if feed.has_period_event:
+        calendar.add_component(_period_event(campaign, feed, base_url))
     body: bytes = calendar.to_ical()
     return body

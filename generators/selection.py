@@ -1,6 +1,6 @@
 """Which activities a view or a feed shows: a ``Selection`` (filters, each ``None`` for everything) and a
-``Cut``, the named ways the campaign is cut into feeds and views (the whole campaign, its key dates, one
-organizer, one kind of organizer, one kind of activity)."""
+``Cut``, the named ways the campaign is cut into feeds and views (the whole campaign, its key dates, the
+complete list, one organizer, one kind of organizer, one kind of activity)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Literal
 
 from generators.model import Activity, Campaign
 
-Group = Literal["all", "key-dates", "organizer-kind", "organizer", "kind"]
+Group = Literal["all", "key-dates", "complete", "organizer-kind", "organizer", "kind"]
+#: The cuts of the whole campaign, which name no organizer or kind.
+_WHOLE = ("all", "key-dates", "complete")
 #: The cuts that name one organizer or kind, and the folder of their views on the site.
 _SEGMENTS: dict[Group, str] = {
     "organizer": "organizers",
@@ -66,12 +68,13 @@ class Cut:
     key: str | None = None
 
     def __post_init__(self) -> None:
-        if (self.key is None) != (self.group in ("all", "key-dates")):
+        if (self.key is None) != (self.group in _WHOLE):
             raise ValueError(f"a {self.group} cut {'takes no' if self.key else 'needs a'} key")
 
     @property
     def slug(self) -> str:
-        """``all``, ``key-dates``, ``organizer-samr``: the cut's part of a feed's id and file name."""
+        """``all``, ``key-dates``, ``complete``, ``organizer-samr``: the cut's part of a feed's id and file
+        name."""
         return self.group if self.key is None else f"{self.group}-{self.key}"
 
     @property
@@ -131,17 +134,22 @@ class Cut:
         return tuple(_SEGMENTS.values())
 
 
+#: The whole campaign: as a feed, the default subscription (the activities with a date of their own,
+#: and one event for the period that names the others).
 ALL = Cut()
+#: The activities with a date of their own, and nothing else.
 KEY_DATES = Cut("key-dates")
+#: Every activity as an event of its own, those without a date as events the length of the period.
+COMPLETE = Cut("complete")
 
 
 def cuts(campaign: Campaign) -> list[Cut]:
-    """The campaign's cuts: the whole, the key dates, one per organizer kind, organizer and activity
-    kind in use (in the data's order)."""
+    """The campaign's cuts: the whole, the key dates, the complete list, one per organizer kind,
+    organizer and activity kind in use (in the data's order)."""
     used_organizers = {o for a in campaign.activities for o in a.organizers}
     used_kinds = {a.kind for a in campaign.activities}
     used_organizer_kinds = {campaign.organizers[o].kind for o in used_organizers}
-    found = [ALL, KEY_DATES]
+    found = [ALL, KEY_DATES, COMPLETE]
     found += [Cut("organizer-kind", k) for k in campaign.organizer_kinds if k in used_organizer_kinds]
     found += [Cut("organizer", o) for o in campaign.organizers if o in used_organizers]
     found += [Cut("kind", k) for k in campaign.activity_kinds if k in used_kinds]

@@ -36,7 +36,7 @@ def _built(feed: Feed, root: str) -> _Built:
         loaded = campaign()
         body = build_feed(loaded, feed, root)
         etag = hashlib.sha256(body).hexdigest()[:32]
-        found = _Built(body, etag, last_modified(loaded, feed.activities(loaded)))
+        found = _Built(body, etag, last_modified(loaded, feed.selected(loaded)))
         with lock:
             if len(cache) >= _CACHE_SIZE:
                 cache.clear()
@@ -94,7 +94,8 @@ def feed_document(feed: Feed, root: str) -> dict[str, object]:
         "script": feed.script,
         "url": url,
         "webcal": webcal(url),
-        "events": len(feed.activities(campaign())),
+        "events": feed.events(campaign()),
+        "dated": sum(1 for a in feed.selected(campaign()) if a.span.own),
     }
 
 

@@ -17,7 +17,8 @@ import vobject
 from generators.feeds import Feed, all_feeds, build_feed, find_feed
 from generators.loader import load_campaign
 from generators.model import Campaign
-from generators.selection import ALL, KEY_DATES, Cut
+from generators.script import in_script
+from generators.selection import ALL, COMPLETE, KEY_DATES, Cut
 from tests.conftest import TESTS, Edit, revised
 
 BASE = "https://quality-month.example/"
@@ -26,7 +27,13 @@ ICALJS = TESTS / "js" / "parse_feeds.mjs"
 
 
 def whole(campaign: Campaign, script: str = "hant") -> bytes:
+    """The default subscription: the activities with a date of their own, and the period's event."""
     return build_feed(campaign, Feed(ALL, script), BASE)  # type: ignore[arg-type]
+
+
+def complete(campaign: Campaign) -> bytes:
+    """The complete feed: every activity as an event."""
+    return build_feed(campaign, Feed(COMPLETE, "hant"), BASE)
 
 
 def check_bytes(body: bytes) -> None:
@@ -65,8 +72,7 @@ def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
     calendar = icalendar.Calendar.from_ical(body)
     events = list(calendar.walk("VEVENT"))
     assert [str(e["UID"]) for e in events] == [
-        "quality-conference@2030.quality-month", "quality-week@2030.quality-month",
-        "benchmark-exchange@2030.quality-month",
+        "quality-conference@2030.quality-month", "quality-week@2030.quality-month", "period@2030.quality-month",
     ]  # fmt: skip
     for event in events:
         for name in ("DTSTAMP", "CREATED", "LAST-MODIFIED"):
@@ -78,6 +84,7 @@ def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
         start, end = event["DTSTART"].dt, event["DTEND"].dt
         assert type(start) is dt.date and type(end) is dt.date and end > start
         assert str(event["STATUS"]) == "CONFIRMED" and str(event["CLASS"]) == "PUBLIC"
+    for event in events[:2]:
         assert str(event["URL"]).startswith(f"{BASE}activities/")
         assert event["SUMMARY"].params["LANGUAGE"] == "zh-Hant"
         assert "通知" in str(event["DESCRIPTION"]) and "附件1" in str(event["DESCRIPTION"])
@@ -85,14 +92,22 @@ def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
     assert (week["DTSTART"].dt, week["DTEND"].dt) == (dt.date(2030, 9, 10), dt.date(2030, 9, 15))
     assert str(week["TRANSP"]) == "TRANSPARENT"
     assert str(events[0]["TRANSP"]) == "OPAQUE" and str(events[0]["LOCATION"]) == "北京"
-    undated = events[2]
+    # The activity without a date of its own is named by the period's event, not a bar of its own.
+    period = events[2]
+    assert (period["DTSTART"].dt, period["DTEND"].dt) == (dt.date(2030, 9, 1), dt.date(2030, 10, 1))
+    assert str(period["TRANSP"]) == "TRANSPARENT" and str(period["SUMMARY"]) == "2030年全國“質量月”"
+    assert "另有1項活動在活動期間進行" in str(period["DESCRIPTION"])
+    assert "・質量標桿交流" in str(period["DESCRIPTION"]) and f"{BASE}list" in str(period["DESCRIPTION"])
+    assert str(period["URL"]) == f"{BASE}list"
+    raw = body.decode("utf-8")
+    assert "DTSTART;VALUE=DATE:20300910\r\n" in raw
+    # The complete feed has it as an event the length of the period.
+    undated = events_by_uid(complete(campaign))["benchmark-exchange@2030.quality-month"]
     assert (undated["DTSTART"].dt, undated["DTEND"].dt) == (dt.date(2030, 9, 1), dt.date(2030, 10, 1))
     assert str(undated["TRANSP"]) == "TRANSPARENT"
     assert "未列明具體日期" in str(undated["DESCRIPTION"])
-    assert [str(c) for c in events[2]["CATEGORIES"].cats] == ["交流", "聯合主辦單位"]
-    raw = body.decode("utf-8")
-    assert "CATEGORIES:交流,聯合主辦單位\r\n" in raw
-    assert "DTSTART;VALUE=DATE:20300910\r\n" in raw
+    assert [str(c) for c in undated["CATEGORIES"].cats] == ["交流", "聯合主辦單位"]
+    assert "CATEGORIES:交流,聯合主辦單位\r\n" in complete(campaign).decode("utf-8")
 
 
 def test_every_tzid_has_a_vtimezone(edit: Edit) -> None:
@@ -122,12 +137,12 @@ def events_by_uid(body: bytes) -> dict[str, icalendar.Event]:
 
 
 def test_sequence_rises_on_a_significant_change(tiny: Path, edit: Edit) -> None:
-    first_body = whole(load_campaign(tiny))
+    first_body = complete(load_campaign(tiny))
     first = events_by_uid(first_body)
     edit("activities.toml", 'title = "質量宣傳周"', 'title = "質量宣傳週"')
     edit("activities.toml", 'organizers = ["miit", "samr"]', 'organizers = ["miit"]')
     later = dt.datetime(2030, 8, 30, 8, 0, tzinfo=dt.UTC)
-    second = events_by_uid(whole(load_campaign(revised(tiny, later))))
+    second = events_by_uid(complete(load_campaign(revised(tiny, later))))
     week, exchange = "quality-week@2030.quality-month", "benchmark-exchange@2030.quality-month"
     # The same UID: it comes from the id, never from the title or the date.
     assert set(second) == set(first)
@@ -145,12 +160,14 @@ def test_feed_list(tiny: Path) -> None:
     feeds = all_feeds(campaign)
     paths = [f.path for f in feeds]
     assert len(paths) == len(set(paths))
-    assert {"calendar.ics", "calendar.hans.ics", "feeds/key-dates.ics", "feeds/organizer-samr.hans.ics",
+    assert {"calendar.ics", "calendar.hans.ics", "feeds/key-dates.ics", "feeds/complete.ics", "feeds/organizer-samr.hans.ics",
             "feeds/organizer-kind-department.ics", "feeds/kind-week.ics"} <= set(paths)  # fmt: skip
     organizers = {o for a in campaign.activities for o in a.organizers}
     assert {f.key for f in feeds if f.group == "organizer"} == organizers
-    assert all(f.activities(campaign) for f in feeds), "no feed is empty"
-    assert len(Feed(ALL, "hant").activities(campaign)) == len(campaign.activities)
+    assert all(f.events(campaign) for f in feeds), "no feed is empty"
+    assert len(Feed(COMPLETE, "hant").activities(campaign)) == len(campaign.activities)
+    assert Feed(ALL, "hant").activities(campaign) == [a for a in campaign.activities if a.span.own]
+    assert Feed(ALL, "hant").summarised(campaign) == [a for a in campaign.activities if not a.span.own]
     key_dates = Feed(KEY_DATES, "hant").activities(campaign)
     assert key_dates and all(a.span.own for a in key_dates)
     assert find_feed(campaign, "feeds/organizer-samr.hans.ics") == Feed(Cut("organizer", "samr"), "hans")
@@ -188,7 +205,7 @@ def test_every_feed_in_three_parsers(tiny: Path, tmp_path: Path) -> None:
         for event in icalendar.Calendar.from_ical(body).walk("VEVENT"):
             start, end = event["DTSTART"].dt, event["DTEND"].dt
             rows.append((str(event["UID"]), str(event["SUMMARY"]), start.isoformat(), end.isoformat()))
-        assert len(rows) == len(feed.activities(campaign)), feed.path
+        assert len(rows) == feed.events(campaign), feed.path
         expected[str(path)] = rows
         parsed = vobject.readOne(body.decode("utf-8"))
         seen = [(str(v.uid.value), str(v.summary.value), v.dtstart.value.isoformat(), v.dtend.value.isoformat())
@@ -213,3 +230,26 @@ def test_golden_feed(tiny: Path, request: pytest.FixtureRequest) -> None:
         GOLDEN.write_bytes(body)
         pytest.fail(f"regenerated {GOLDEN.name}: review the diff and commit it", pytrace=False)
     assert unfolded(body) == unfolded(GOLDEN.read_bytes())
+
+
+def test_the_default_subscription_of_the_real_campaign(real: Campaign) -> None:
+    """Tried as a subscriber would: every activity with a date of its own is an event, the others are
+    named by one event of the period, and no day of the period shows more than 4 events at once."""
+    for script in ("hant", "hans"):
+        events = list(icalendar.Calendar.from_ical(whole(real, script)).walk("VEVENT"))
+        uids = [str(e["UID"]) for e in events]
+        dated = [a for a in real.activities if a.span.own]
+        assert uids == [f"{a.id}@{real.id}.quality-month" for a in dated] + [
+            f"period@{real.id}.quality-month"
+        ]
+        for day in real.days():
+            on_day = [e for e in events if _date(e["DTSTART"].dt) <= day < _date(e["DTEND"].dt)]
+            assert len(on_day) <= 4, (day, [str(e["SUMMARY"]) for e in on_day])
+        period = str(events[-1]["DESCRIPTION"])
+        undated = [a for a in real.activities if not a.span.own]
+        assert in_script(f"另有{len(undated)}項活動", script) in period
+        assert all(f"・{a.title_in(script)}" in period for a in undated)
+
+
+def _date(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value

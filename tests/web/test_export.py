@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from generators.export import LEDGER, ExportError
+from generators.feeds import all_feeds
 from generators.fleet import load_fleet
 from generators.loader import load_current
 from generators.posters.batch import render_set
@@ -87,7 +88,7 @@ def test_everything_is_there(site: dict[str, Any]) -> None:
         assert (out / "activities" / activity.id / "index.html").is_file()
         assert (out / "hans/activities" / activity.id / "index.html").is_file()
     feeds = json.loads((out / "feeds.json").read_text())["feeds"]
-    assert len(list((out / "feeds").glob("*.ics"))) + 2 == len(feeds) == 16
+    assert len(list((out / "feeds").glob("*.ics"))) + 2 == len(feeds) == len(all_feeds(campaign))
     for name in ["screens", "kiosk/time", "filter"]:  # only a running server can answer these
         assert not (out / name).exists()
 
