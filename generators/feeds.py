@@ -154,6 +154,16 @@ def description(campaign: Campaign, activity: Activity) -> str:
     return "\n".join(lines)
 
 
+def event_text(campaign: Campaign, activity: Activity) -> list[str]:
+    """Everything a subscriber reads of an activity's event, in both scripts (not its URL, which follows
+    the site's address): what its revision must follow."""
+    found = []
+    for script in SCRIPTS:
+        found += [activity.title_in(script), in_script(description(campaign, activity), script)]
+        found += [in_script(activity.place or "", script), *_categories(campaign, activity, script)]
+    return found
+
+
 def _categories(campaign: Campaign, activity: Activity, script: Script) -> list[str]:
     labels = [campaign.activity_kinds[activity.kind]]
     for organizer in activity.organizers:

@@ -21,8 +21,9 @@ import tomlkit.exceptions
 import tomlkit.items
 from tomlkit.items import KeyType, SingleKey
 
+from generators.feeds import event_text
 from generators.files import write_atomic
-from generators.model import Activity, Campaign, Organizer, Revision
+from generators.model import Activity, Campaign, Revision
 
 REVISIONS_FILE = "revisions.toml"
 #: The largest SEQUENCE a feed can carry: RFC 5545's INTEGER is 32-bit.
@@ -34,19 +35,22 @@ def _digest(values: object) -> str:
     return hashlib.sha256(encoded).hexdigest()[:16]
 
 
-def digests(activity: Activity, organizers: Mapping[str, Organizer]) -> tuple[str, str]:
-    """The (significant, content) digests of an activity as it is now. The content takes in its
-    organizers' names, which its feed events show: a renamed organizer moves their LAST-MODIFIED."""
+def digests(activity: Activity, campaign: Campaign) -> tuple[str, str]:
+    """The (significant, content) digests of an activity as it is now.
+
+    The significant digest covers everything a subscriber sees of the activity's event: its time, and
+    its text as the feeds render it in both scripts (title, description, place, categories). So every
+    input of that text counts, whoever holds it: an organizer's name, a kind's label, the campaign's
+    title, a date note, the Simplified conversion; a change to any raises SEQUENCE. The content digest
+    covers what the data holds beyond that (ids, sources, whether the date is the activity's own)."""
     span = activity.span
     significant = _digest(
-        [span.start.isoformat(), span.end.isoformat(), span.all_day, activity.title, activity.place,
-         activity.text]
-    )  # fmt: skip
+        [span.start.isoformat(), span.end.isoformat(), span.all_day, event_text(campaign, activity)]
+    )
     source = activity.date_source
     content = _digest(
         [activity.kind, activity.organizers, [(s.annex, s.item) for s in activity.sources], span.own,
-         activity.date_note, source and (source.url, source.confidence, source.note),
-         [(organizers[o].name, organizers[o].short) for o in activity.organizers if o in organizers]]
+         source and (source.url, source.confidence, source.note)]
     )  # fmt: skip
     return significant, content
 
@@ -99,7 +103,7 @@ def out_of_step(campaign: Campaign, revisions: Mapping[str, Revision]) -> list[s
     stale = []
     for activity in campaign.activities:
         entry = revisions.get(activity.id)
-        if entry is None or (entry.significant, entry.content) != digests(activity, campaign.organizers):
+        if entry is None or (entry.significant, entry.content) != digests(activity, campaign):
             stale.append(activity.id)
     return stale
 
@@ -116,7 +120,7 @@ def revise(campaign: Campaign, revisions: Mapping[str, Revision], now: dt.dateti
     now = now.astimezone(dt.UTC).replace(microsecond=0)
     updated = dict(revisions)
     for activity in campaign.activities:
-        significant, content = digests(activity, campaign.organizers)
+        significant, content = digests(activity, campaign)
         entry = revisions.get(activity.id)
         if entry is None:
             updated[activity.id] = Revision(significant, content, 0, now, now)

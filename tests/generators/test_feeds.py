@@ -15,7 +15,7 @@ import pytest
 import vobject
 
 from generators.feeds import Feed, all_feeds, build_feed, find_feed
-from generators.loader import load_campaign
+from generators.loader import CampaignError, load_campaign
 from generators.model import Campaign
 from generators.script import in_script
 from generators.selection import ALL, COMPLETE, KEY_DATES, Cut
@@ -149,8 +149,8 @@ def test_sequence_rises_on_a_significant_change(tiny: Path, edit: Edit) -> None:
     assert int(second[week]["SEQUENCE"]) == 1
     assert second[week]["LAST-MODIFIED"].dt == second[week]["DTSTAMP"].dt == later
     assert second[week]["CREATED"].dt == first[week]["CREATED"].dt
-    # A change of organizers is not one a calendar must re-schedule: LAST-MODIFIED moves, SEQUENCE stays.
-    assert int(second[exchange]["SEQUENCE"]) == 0 and second[exchange]["LAST-MODIFIED"].dt == later
+    # A change of organizers changes what subscribers read (主辦：…): SEQUENCE rises too.
+    assert int(second[exchange]["SEQUENCE"]) == 1 and second[exchange]["LAST-MODIFIED"].dt == later
     unchanged = "quality-conference@2030.quality-month"
     assert second[unchanged].to_ical() == first[unchanged].to_ical()
 
@@ -253,3 +253,32 @@ def test_the_default_subscription_of_the_real_campaign(real: Campaign) -> None:
 
 def _date(value: dt.date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("organizers.toml", 'name = "工業和信息化部"', 'name = "中華人民共和國工業和信息化部"'),  # in 主辦：
+        ("campaign.toml", 'exchange = "交流"', 'exchange = "經驗交流"'),  # a kind's label, in CATEGORIES
+        ("campaign.toml", 'department = "聯合主辦單位"', 'department = "主辦部門"'),  # an organizer kind's
+    ],
+    ids=["organizer-name", "kind-label", "organizer-kind-label"],
+)
+def test_every_input_of_an_events_text_raises_its_sequence(
+    tiny: Path, edit: Edit, file: str, old: str, new: str
+) -> None:
+    """Renaming an organizer (or a label) changes the events that show it: `check` fails until `revise`
+    records it, and then their SEQUENCE rises and the others stay as they were."""
+    first = events_by_uid(complete(load_campaign(tiny)))
+    folder = edit(file, old, new)
+    with pytest.raises(CampaignError, match="changed since the last revision"):
+        load_campaign(folder)
+    later = dt.datetime(2030, 8, 30, 8, 0, tzinfo=dt.UTC)
+    second = events_by_uid(complete(load_campaign(revised(folder, later))))
+    exchange = "benchmark-exchange@2030.quality-month"
+    assert int(second[exchange]["SEQUENCE"]) == int(first[exchange]["SEQUENCE"]) + 1
+    assert second[exchange]["LAST-MODIFIED"].dt == second[exchange]["DTSTAMP"].dt == later
+    conference = "quality-conference@2030.quality-month"  # neither run by the ministry nor an exchange
+    if file == "campaign.toml" and "department" in old:
+        return  # samr is a department too: the conference changes with the label
+    assert second[conference].to_ical() == first[conference].to_ical()

@@ -33,8 +33,9 @@ def test_fixture_is_in_step(tiny: Path) -> None:
     [
         ('title = "質量宣傳周"', 'title = "質量宣傳週"', 1, True),
         ("end = 2030-09-14", "end = 2030-09-13", 1, True),
-        ('confidence = "medium"', 'confidence = "high"', 0, True),
-        ('organizers = ["samr"]\ntext = "開展', 'organizers = ["samr", "miit"]\ntext = "開展', 0, True),
+        # The date's source and the organizers show in the event's text (可信度：…, 主辦：…): SEQUENCE rises.
+        ('confidence = "medium"', 'confidence = "high"', 1, True),
+        ('organizers = ["samr"]\ntext = "開展', 'organizers = ["samr", "miit"]\ntext = "開展', 1, True),
     ],
     ids=["title", "time", "date-source", "organizers"],
 )
@@ -110,9 +111,9 @@ def test_missing_revision_file_fails_the_load(tiny: Path) -> None:
         load_campaign(tiny)
 
 
-def test_a_renamed_organizer_moves_the_last_modified_of_its_activities(edit: Edit) -> None:
-    """Feed events show their organizers' names: a rename changes them, so calendars must re-read them
-    (LAST-MODIFIED moves; SEQUENCE stays, as time, title, place and text did not change)."""
+def test_a_renamed_organizer_raises_the_sequence_of_its_activities(edit: Edit) -> None:
+    """Feed events show their organizers' names: a rename changes them, so calendars must take them
+    again (SEQUENCE rises, LAST-MODIFIED moves); the other activities stay as they were."""
     folder = edit("organizers.toml", 'name = "工業和信息化部"', 'name = "中華人民共和國工業和信息化部"')
     campaign = load_campaign(folder, revisions=False)
     history = load_revisions(revisions_path(folder))
@@ -120,7 +121,7 @@ def test_a_renamed_organizer_moves_the_last_modified_of_its_activities(edit: Edi
     assert runs and out_of_step(campaign, history) == runs
     updated = revise(campaign, history, LATER)
     for ident in runs:
-        assert updated[ident].sequence == history[ident].sequence
+        assert updated[ident].sequence == history[ident].sequence + 1
         assert updated[ident].modified == LATER.replace(microsecond=0)
     others = [a.id for a in campaign.activities if a.id not in runs]
     assert others and all(updated[i] == history[i] for i in others)
