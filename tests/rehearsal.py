@@ -291,7 +291,7 @@ class Site:
 
     def feed_events(self) -> dict[str, tuple[int, str, bytes]]:
         """The complete feed's events by UID: (SEQUENCE, LAST-MODIFIED, the event's bytes)."""
-        calendar = Calendar.from_ical(self.get("/calendar.ics").data)
+        calendar = Calendar.from_ical(self.get("/feeds/complete.ics").data)
         return {
             str(event["uid"]): (
                 int(event.get("sequence", 0)),
@@ -521,8 +521,8 @@ def _edit_and_check_feeds(site: Site, pending: dict[str, Any], designs: Callable
                 raise RehearsalError(
                     f"{clock()}: {uid} got a date: SEQUENCE {old[0]}→{sequence}, LAST-MODIFIED {modified}"
                 )
-        elif ident in runs:
-            if sequence != old[0] or modified != stamp:
+        elif ident in runs:  # what subscribers read of them changed (主辦：…): SEQUENCE rises
+            if sequence != old[0] + 1 or modified != stamp:
                 raise RehearsalError(
                     f"{clock()}: {uid} (organizer renamed): SEQUENCE {old[0]}→{sequence}, LAST-MODIFIED {modified}"
                 )
@@ -530,7 +530,7 @@ def _edit_and_check_feeds(site: Site, pending: dict[str, Any], designs: Callable
             raise RehearsalError(f"{clock()}: {uid} changed, though the edit did not touch it")
     pending.update(activity=activity, organizer=organizer, day=day)
     return (f"edit at 12:00: {activity} dated {day} (SEQUENCE +1), organizer {organizer} renamed "
-            f"({len(runs)} events' LAST-MODIFIED moved), the other {len(feeds_after) - len(runs) - 1} events unchanged")  # fmt: skip
+            f"({len(runs)} events' SEQUENCE raised), the other {len(feeds_after) - len(runs) - 1} events unchanged")  # fmt: skip
 
 
 def _check_render_after_edit(site: Site, pending: dict[str, Any], designs: Callable[..., Any]) -> str:
