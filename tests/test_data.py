@@ -88,3 +88,23 @@ def test_the_fleet(real: Campaign) -> None:
     start = dt.datetime(2022, 9, 21, tzinfo=real.timezone)
     first = next(timeline(fleet, real, east, start, start + dt.timedelta(minutes=1)))
     assert first.slide.design == "activity-casc-921-quality-day-video-conference"
+
+
+def test_kinds_follow_the_notice(real: Campaign) -> None:
+    # The two month-long theme activities are months, not weeks.
+    assert real.activity_kinds["month"] == "主題月"
+    for ident in ("financial-literacy-month", "department-store-service-quality-month"):
+        assert real.activity(ident).kind == "month"
+    # The painting activity and the first lesson name no contest.
+    assert real.activity("children-quality-safety-painting").kind != "contest"
+    # Every contest the annexes name among an item's activities is a record of its own (3.16 and 3.19 alike).
+    assert real.activity("zte-first-time-right-contest").kind == "contest"
+    assert {
+        a.id for a in real.activities if a.sources[0] == real.activity("zte-first-time-right").sources[0]
+    } == {
+        "zte-first-time-right",
+        "zte-first-time-right-contest",
+    }
+    for activity in real.activities:
+        if activity.kind == "week":
+            assert activity.title.endswith("周"), activity.id
