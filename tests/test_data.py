@@ -108,3 +108,12 @@ def test_kinds_follow_the_notice(real: Campaign) -> None:
     for activity in real.activities:
         if activity.kind == "week":
             assert activity.title.endswith("周"), activity.id
+
+
+def test_every_title_is_the_notices_own_phrase(real: Campaign) -> None:
+    # A title is a short phrase taken from the notice: it stands in the activity's own text.
+    for activity in real.activities:
+        assert any(activity.title in line for line in activity.text.split("\n")), activity.id
+    assert real.activity("natural-resources-proficiency-testing").title == "能力驗證工作"
+    assert real.activity("agri-product-safety-law-publicity").title == "法律條款解讀與宣貫"
+    assert real.activity("comparative-testing").title == "比較試驗工作"
