@@ -117,3 +117,13 @@ def test_every_title_is_the_notices_own_phrase(real: Campaign) -> None:
     assert real.activity("natural-resources-proficiency-testing").title == "能力驗證工作"
     assert real.activity("agri-product-safety-law-publicity").title == "法律條款解讀與宣貫"
     assert real.activity("comparative-testing").title == "比較試驗工作"
+
+
+def test_the_department_store_association_has_its_own_id(real: Campaign) -> None:
+    # 中國百貨商業協會 is the China Department Store Association; the China General Chamber of Commerce
+    # is another body (中國商業聯合會), which the notice does not name.
+    store = real.organizers["china-department-store-association"]
+    assert store.name == "中國百貨商業協會" and store.kind == "association"
+    assert "china-general-chamber-of-commerce" not in real.organizers
+    runs = {a.id for a in real.activities if store.id in a.organizers}
+    assert runs == {"department-store-service-quality-month", "department-store-brand-quality-exchange"}
