@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 
 from generators.fleet import load_fleet
@@ -127,3 +128,18 @@ def test_the_department_store_association_has_its_own_id(real: Campaign) -> None
     assert "china-general-chamber-of-commerce" not in real.organizers
     runs = {a.id for a in real.activities if store.id in a.organizers}
     assert runs == {"department-store-service-quality-month", "department-store-brand-quality-exchange"}
+
+
+def test_short_names_follow_the_rule(real: Campaign) -> None:
+    # The rule of docs/data.md: the issuing departments sign the notice with their short names; every
+    # other organizer's short name is its full name without its legal form.
+    assert real.notice is not None
+    block = real.notice.split("4. 2022年全國“質量月”活動口號\n", 1)[1].split("\n2022年8月19日", 1)[0]
+    signed = "".join(block.split())
+    assert "".join(real.organizers[i].short for i in real.issuers) == signed
+    for organizer in real.organizers.values():
+        if organizer.kind != "department":
+            assert organizer.short == re.sub(r"(股份有限公司|有限責任公司|有限公司)\Z", "", organizer.name)
+            assert organizer.short in real.notice, organizer.id
+    assert real.organizers["commercial-aircraft"].short == "中國商用飛機"
+    assert real.organizers["bosch-suzhou"].short == "博世汽車零部件(蘇州)"
