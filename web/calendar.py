@@ -31,7 +31,20 @@ bp = Blueprint("calendar", __name__)
 #: Organizer ids that were corrected, old id to new: their old pages and feeds answer 301 to the new ones.
 #: The mapping belongs with the data (organizers.toml), but the loader accepts no such table yet.
 RENAMED_ORGANIZERS = {"china-general-chamber-of-commerce": "china-department-store-association"}
-_RENAMED = "<any(" + ", ".join(f"'{old}'" for old in RENAMED_ORGANIZERS) + "):old>"
+#: The old paths and their new ones (answered before routing, so the URL map stays the documented one).
+_MOVED = {
+    **{
+        f"{prefix}organizers/{old}/{page}": f"{prefix}organizers/{new}/{page}"
+        for old, new in RENAMED_ORGANIZERS.items()
+        for prefix in ("/", "/hans/")
+        for page in ("", "list")
+    },
+    **{
+        f"/feeds/organizer-{old}{suffix}": f"/feeds/organizer-{new}{suffix}"
+        for old, new in RENAMED_ORGANIZERS.items()
+        for suffix in (".ics", ".hans.ics")
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -236,16 +249,13 @@ def filter_redirect() -> BaseResponse:
     return redirect(root(view.script) + view.cut.segment, 303)
 
 
-@bp.get(f"/organizers/{_RENAMED}/", defaults={"page": ""})
-@bp.get(f"/organizers/{_RENAMED}/list", defaults={"page": "list"})
-def renamed_organizer(old: str, page: str) -> BaseResponse:
+def _moved_permanently() -> BaseResponse | None:
+    """A renamed organizer's old page or feed: 301 to the new one, with the query kept."""
+    target = _MOVED.get(request.path)
+    if target is None:
+        return None
     query = request.query_string.decode("ascii", "replace")
-    target = f"{root(_script())}organizers/{RENAMED_ORGANIZERS[old]}/{page}"
     return redirect(target + (f"?{query}" if query else ""), 301)
-
-
-def _renamed_feed(old: str, suffix: str) -> BaseResponse:
-    return redirect(f"/feeds/organizer-{RENAMED_ORGANIZERS[old]}{suffix}", 301)
 
 
 @bp.after_request
@@ -262,14 +272,7 @@ def _cacheable(response: BaseResponse) -> BaseResponse:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp, name="calendar_hant")
     app.register_blueprint(bp, name="calendar_hans", url_prefix="/hans")
-    for old in RENAMED_ORGANIZERS:
-        for suffix in (".ics", ".hans.ics"):
-            app.add_url_rule(
-                f"/feeds/organizer-{old}{suffix}",
-                f"renamed_feed_{old}{suffix}",
-                _renamed_feed,
-                defaults={"old": old, "suffix": suffix},
-            )
+    app.before_request(_moved_permanently)
 
     # pass_context keeps Jinja from folding {{ "字"|s }} into a constant when it compiles a template,
     # which would freeze the first request's script into every later page.
