@@ -56,7 +56,6 @@ def test_dates_are_only_the_documented_ones(real: Campaign) -> None:
         "有機產品認證宣傳周": (d(2022, 9, 19), d(2022, 9, 24)),
         "綠色產品認證與標識宣傳周": (d(2022, 9, 26), d(2022, 10, 1)),
         "全國檢驗檢測機構開放日": (d(2022, 9, 8), d(2022, 9, 9)),
-        "全國少年兒童“質量安全”繪畫活動暨“質量安全第一課”活動": (d(2022, 9, 1), d(2022, 9, 2)),
         "“金融知識普及月 金融知識進萬家 爭做理性投資者 爭做金融好網民”主題活動": (
             d(2022, 9, 1),
             d(2022, 10, 1),
@@ -143,3 +142,16 @@ def test_short_names_follow_the_rule(real: Campaign) -> None:
             assert organizer.short in real.notice, organizer.id
     assert real.organizers["commercial-aircraft"].short == "中國商用飛機"
     assert real.organizers["bosch-suzhou"].short == "博世汽車零部件(蘇州)"
+
+
+def test_no_date_rests_on_a_spam_mirror_or_outside_september(real: Campaign) -> None:
+    # The painting activity's only copy of its 2022 report is a spam mirror: it stays undated (the
+    # campaign period), as does every programme that ran beyond September with no September day.
+    painting = real.activity("children-quality-safety-painting")
+    assert not painting.span.own and painting.date_source is None and painting.place is None
+    for ident in ("huadian-green-energy-labour-contest", "three-products-national-tour",
+                  "quality-benchmark-exchange-miit", "quality-benchmark-exchange-caq", "rural-consumption-survey"):  # fmt: skip
+        activity = real.activity(ident)
+        assert not activity.span.own and activity.date_note, ident
+    urls = {a.date_source.url for a in real.activities if a.date_source and a.date_source.url}
+    assert not any("265xx.com" in url for url in urls)
