@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 
 from generators.fleet import load_fleet
@@ -55,7 +56,6 @@ def test_dates_are_only_the_documented_ones(real: Campaign) -> None:
         "有機產品認證宣傳周": (d(2022, 9, 19), d(2022, 9, 24)),
         "綠色產品認證與標識宣傳周": (d(2022, 9, 26), d(2022, 10, 1)),
         "全國檢驗檢測機構開放日": (d(2022, 9, 8), d(2022, 9, 9)),
-        "全國少年兒童“質量安全”繪畫活動暨“質量安全第一課”活動": (d(2022, 9, 1), d(2022, 9, 2)),
         "“金融知識普及月 金融知識進萬家 爭做理性投資者 爭做金融好網民”主題活動": (
             d(2022, 9, 1),
             d(2022, 10, 1),
@@ -88,3 +88,70 @@ def test_the_fleet(real: Campaign) -> None:
     start = dt.datetime(2022, 9, 21, tzinfo=real.timezone)
     first = next(timeline(fleet, real, east, start, start + dt.timedelta(minutes=1)))
     assert first.slide.design == "activity-casc-921-quality-day-video-conference"
+
+
+def test_kinds_follow_the_notice(real: Campaign) -> None:
+    # The two month-long theme activities are months, not weeks.
+    assert real.activity_kinds["month"] == "主題月"
+    for ident in ("financial-literacy-month", "department-store-service-quality-month"):
+        assert real.activity(ident).kind == "month"
+    # The painting activity and the first lesson name no contest.
+    assert real.activity("children-quality-safety-painting").kind != "contest"
+    # Every contest the annexes name among an item's activities is a record of its own (3.16 and 3.19 alike).
+    assert real.activity("zte-first-time-right-contest").kind == "contest"
+    assert {
+        a.id for a in real.activities if a.sources[0] == real.activity("zte-first-time-right").sources[0]
+    } == {
+        "zte-first-time-right",
+        "zte-first-time-right-contest",
+    }
+    for activity in real.activities:
+        if activity.kind == "week":
+            assert activity.title.endswith("周"), activity.id
+
+
+def test_every_title_is_the_notices_own_phrase(real: Campaign) -> None:
+    # A title is a short phrase taken from the notice: it stands in the activity's own text.
+    for activity in real.activities:
+        assert any(activity.title in line for line in activity.text.split("\n")), activity.id
+    assert real.activity("natural-resources-proficiency-testing").title == "能力驗證工作"
+    assert real.activity("agri-product-safety-law-publicity").title == "法律條款解讀與宣貫"
+    assert real.activity("comparative-testing").title == "比較試驗工作"
+
+
+def test_the_department_store_association_has_its_own_id(real: Campaign) -> None:
+    # 中國百貨商業協會 is the China Department Store Association; the China General Chamber of Commerce
+    # is another body (中國商業聯合會), which the notice does not name.
+    store = real.organizers["china-department-store-association"]
+    assert store.name == "中國百貨商業協會" and store.kind == "association"
+    assert "china-general-chamber-of-commerce" not in real.organizers
+    runs = {a.id for a in real.activities if store.id in a.organizers}
+    assert runs == {"department-store-service-quality-month", "department-store-brand-quality-exchange"}
+
+
+def test_short_names_follow_the_rule(real: Campaign) -> None:
+    # The rule of docs/data.md: the issuing departments sign the notice with their short names; every
+    # other organizer's short name is its full name without its legal form.
+    assert real.notice is not None
+    block = real.notice.split("4. 2022年全國“質量月”活動口號\n", 1)[1].split("\n2022年8月19日", 1)[0]
+    signed = "".join(block.split())
+    assert "".join(real.organizers[i].short for i in real.issuers) == signed
+    for organizer in real.organizers.values():
+        if organizer.kind != "department":
+            assert organizer.short == re.sub(r"(股份有限公司|有限責任公司|有限公司)\Z", "", organizer.name)
+            assert organizer.short in real.notice, organizer.id
+    assert real.organizers["commercial-aircraft"].short == "中國商用飛機"
+    assert real.organizers["bosch-suzhou"].short == "博世汽車零部件(蘇州)"
+
+
+def test_no_date_rests_on_a_spam_mirror_or_outside_september(real: Campaign) -> None:
+    # The painting activity's only copy of its 2022 report is a spam mirror: it stays undated (the
+    # campaign period), as does every programme that ran beyond September with no September day.
+    painting = real.activity("children-quality-safety-painting")
+    assert not painting.span.own and painting.date_source is None and painting.place is None
+    for ident in ("huadian-green-energy-labour-contest", "three-products-national-tour",
+                  "quality-benchmark-exchange-miit", "quality-benchmark-exchange-caq", "rural-consumption-survey"):  # fmt: skip
+        activity = real.activity(ident)
+        assert not activity.span.own and activity.date_note, ident
+    urls = {a.date_source.url for a in real.activities if a.date_source and a.date_source.url}
+    assert not any("265xx.com" in url for url in urls)

@@ -28,6 +28,24 @@ from web.context import base_url, campaign, root, use_script, webcal
 
 bp = Blueprint("calendar", __name__)
 
+#: Organizer ids that were corrected, old id to new: their old pages and feeds answer 301 to the new ones.
+#: The mapping belongs with the data (organizers.toml), but the loader accepts no such table yet.
+RENAMED_ORGANIZERS = {"china-general-chamber-of-commerce": "china-department-store-association"}
+#: The old paths and their new ones (answered before routing, so the URL map stays the documented one).
+_MOVED = {
+    **{
+        f"{prefix}organizers/{old}/{page}": f"{prefix}organizers/{new}/{page}"
+        for old, new in RENAMED_ORGANIZERS.items()
+        for prefix in ("/", "/hans/")
+        for page in ("", "list")
+    },
+    **{
+        f"/feeds/organizer-{old}{suffix}": f"/feeds/organizer-{new}{suffix}"
+        for old, new in RENAMED_ORGANIZERS.items()
+        for suffix in (".ics", ".hans.ics")
+    },
+}
+
 
 @dataclass(frozen=True)
 class View:
@@ -231,6 +249,15 @@ def filter_redirect() -> BaseResponse:
     return redirect(root(view.script) + view.cut.segment, 303)
 
 
+def _moved_permanently() -> BaseResponse | None:
+    """A renamed organizer's old page or feed: 301 to the new one, with the query kept."""
+    target = _MOVED.get(request.path)
+    if target is None:
+        return None
+    query = request.query_string.decode("ascii", "replace")
+    return redirect(target + (f"?{query}" if query else ""), 301)
+
+
 @bp.after_request
 def _cacheable(response: BaseResponse) -> BaseResponse:
     """Pages follow from the data alone: a cache keeps them five minutes, then revalidates by ETag."""
@@ -245,6 +272,7 @@ def _cacheable(response: BaseResponse) -> BaseResponse:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp, name="calendar_hant")
     app.register_blueprint(bp, name="calendar_hans", url_prefix="/hans")
+    app.before_request(_moved_permanently)
 
     # pass_context keeps Jinja from folding {{ "字"|s }} into a constant when it compiles a template,
     # which would freeze the first request's script into every later page.

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import Edit
+from web.calendar import RENAMED_ORGANIZERS
 
 
 class Page(HTMLParser):
@@ -166,3 +167,33 @@ def test_list_of_one_day_shows_that_day_only(edit: Edit) -> None:
     whole = client.get("/list").get_data(as_text=True)
     assert whole.count("/activities/quality-week") == 1
     assert "/activities/quality-conference" in whole
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [("/organizers/china-general-chamber-of-commerce/", "/organizers/china-department-store-association/"),
+     ("/organizers/china-general-chamber-of-commerce/list", "/organizers/china-department-store-association/list"),
+     ("/hans/organizers/china-general-chamber-of-commerce/",
+      "/hans/organizers/china-department-store-association/"),
+     ("/hans/organizers/china-general-chamber-of-commerce/list?date=2030-09-03",
+      "/hans/organizers/china-department-store-association/list?date=2030-09-03"),
+     ("/feeds/organizer-china-general-chamber-of-commerce.ics",
+      "/feeds/organizer-china-department-store-association.ics"),
+     ("/feeds/organizer-china-general-chamber-of-commerce.hans.ics",
+      "/feeds/organizer-china-department-store-association.hans.ics")],
+)  # fmt: skip
+def test_a_renamed_organizer_moved_permanently(client: FlaskClient, path: str, target: str) -> None:
+    # 中國百貨商業協會's id was china-general-chamber-of-commerce, the name of another body.
+    response = client.get(path)
+    assert response.status_code == 301
+    assert response.headers["Location"] == target
+
+
+def test_the_renamed_organizers_new_page_and_feed_answer(real_client: FlaskClient) -> None:
+    for new in RENAMED_ORGANIZERS.values():
+        assert real_client.get(f"/organizers/{new}/").status_code == 200
+        assert real_client.get(f"/feeds/organizer-{new}.ics").status_code == 200
+        assert real_client.get(f"/hans/organizers/{new}/list").status_code == 200
+    for old in RENAMED_ORGANIZERS:
+        moved = real_client.get(f"/feeds/organizer-{old}.hans.ics", follow_redirects=True)
+        assert moved.status_code == 200 and moved.mimetype == "text/calendar"
