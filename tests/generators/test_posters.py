@@ -43,7 +43,9 @@ def test_the_designs_write_full_width_punctuation(real: Campaign) -> None:
     assert found["theme"].roles["body"].startswith("主辦：市場監管總局、")
     assert found["theme"].roles["sub"] == "2022年9月"
     assert found["slogan-07"].roles["sub"] == "主題：推動質量變革創新 促進質量強國建設"
-    assert found["today-2022-09-21"].items[0] == "“9·21”質量日視頻會（航天科技集團）"
+    conference = real.activity("casc-921-quality-day-video-conference")
+    runs = "、".join(real.organizers[o].short for o in conference.organizers)
+    assert found["today-2022-09-21"].items[0] == f"{conference.title}（{runs}）"
     assert found["activity-launch-ceremony"].roles["body"] == "主辦：市場監管總局、國務院國資委"
     texts = [text for d in found.values() for text in [*d.roles.values(), *d.items]]
     assert not [text for text in texts if ":" in text or "(" in text or ")" in text]
