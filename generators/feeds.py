@@ -294,3 +294,58 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
         calendar.add_component(_period_event(campaign, feed, base_url))
     body: bytes = calendar.to_ical()
     return body
+
+
+@dataclass(frozen=True)
+class ActivityFeed(Feed):
+    """One activity as a file of its own (``activities/<id>.ics``), for adding it to a calendar once."""
+
+    activity_id: str = ""
+
+    @property
+    def path(self) -> str:
+        prefix = "" if self.script == "hant" else "hans/"
+        return f"{prefix}activities/{self.activity_id}.ics"
+
+    def activities(self, campaign: Campaign) -> list[Activity]:
+        return [campaign.activity(self.activity_id)]
+
+
+def _blocks(body: bytes, name: bytes) -> list[list[bytes]]:
+    """The ``BEGIN:name`` … ``END:name`` blocks of a calendar's lines, each as its raw (folded) lines."""
+    found: list[list[bytes]] = []
+    current: list[bytes] | None = None
+    for line in body.split(b"\r\n"):
+        if line == b"BEGIN:" + name:
+            current = []
+        if current is not None:
+            current.append(line)
+        if line == b"END:" + name and current is not None:
+            found.append(current)
+            current = None
+    return found
+
+
+def _uid_of(block: list[bytes]) -> bytes | None:
+    unfolded = b"".join(line[1:] if line[:1] in (b" ", b"\t") else b"\r\n" + line for line in block)
+    for line in unfolded.split(b"\r\n"):
+        if line.startswith(b"UID:") or line.startswith(b"UID;"):
+            return line.split(b":", 1)[1]
+    return None
+
+
+def build_activity(campaign: Campaign, activity: Activity, script: Script, base_url: str) -> bytes:
+    """One activity's ``.ics``: a VCALENDAR holding its VEVENT, the very event of the feeds (the same UID,
+    SEQUENCE and properties, taken from ``build_feed``'s bytes) and the VTIMEZONE, but no calendar name
+    (NAME, X-WR-CALNAME): with one, Outlook opens the file as a calendar to subscribe to, not as an
+    appointment. ``ValueError`` for an activity without a date of its own."""
+    if not activity.span.own:
+        raise ValueError(f"activity {activity.id!r} has no date of its own")
+    body = build_feed(campaign, ActivityFeed(ALL, script, activity.id), base_url)
+    uid = f"{activity.id}@{campaign.id}.quality-month".encode()
+    events = [block for block in _blocks(body, b"VEVENT") if _uid_of(block) == uid]
+    if len(events) != 1:
+        raise ValueError(f"the feed has {len(events)} events of activity {activity.id!r}")
+    head = [b"BEGIN:VCALENDAR", b"PRODID:" + PRODID.encode(), b"VERSION:2.0", b"CALSCALE:GREGORIAN"]
+    lines = [*head, *(line for block in _blocks(body, b"VTIMEZONE") for line in block), *events[0]]
+    return b"\r\n".join([*lines, b"END:VCALENDAR", b""])

@@ -47,6 +47,7 @@ def test_every_url_is_in_the_readme(app: Flask) -> None:
     documented = {
         "/<any(organizers, 'organizer-kinds', kinds):group>/<key>/": "`/<group>/<key>/`",
         "/<any(organizers, 'organizer-kinds', kinds):group>/<key>/list": "`/<group>/<key>/list`",
+        "/<any(organizers, 'organizer-kinds', kinds):group>/<key>/subscribe": "`/<group>/<key>/subscribe`",
         "/feeds/<string:name>.ics": "`/feeds/<name>.ics`",
         "/posters/<format>-<any(hant, hans):script>.zip": "`/posters/<format>-<script>.zip`",
     }

@@ -1,4 +1,5 @@
-"""The web calendar: month grid and list views, filtered or not, activity pages, in either script.
+"""The web calendar: month grid and list views, filtered or not, activity pages (and each dated
+activity's ``.ics``), the subscribe page of each view's feed, in either script.
 
 The blueprint is registered twice: at ``/`` for Traditional script and at ``/hans/`` for Simplified.
 Views only turn a request into a selection of the campaign and the selection into a page.
@@ -19,12 +20,13 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from generators.feeds import Feed, activity_url
+from generators.feeds import ActivityFeed, Feed, activity_url
 from generators.model import CONFIDENCE_LABELS, Activity, Campaign
 from generators.month_grid import dated_days, month_grid, months, spans_period
 from generators.script import Script, in_script
 from generators.selection import ALL, KEY_DATES, Cut
 from web.context import base_url, campaign, root, use_script, webcal
+from web.feeds import ics_response
 
 bp = Blueprint("calendar", __name__)
 
@@ -76,19 +78,23 @@ def _view(segment: str | None, key: str | None) -> View:
 
 
 def subscribe_links(feed: Feed) -> dict[str, str]:
-    """The subscribe panel's links for a feed: webcal, Google, Outlook, plain download."""
+    """The subscribe panel's links for a feed: webcal, Outlook.com, Microsoft 365, Google, plain download."""
     url = base_url() + feed.path
     title = feed.title(campaign())
+    add_from_web = "/calendar/0/addfromweb?url=" + quote(url, safe="") + "&name=" + quote(title, safe="")
     return {
         "https": url,
         "webcal": webcal(url),
         "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal(url), safe=""),
-        "outlook": "https://outlook.live.com/calendar/0/addfromweb?url="
-        + quote(url, safe="")
-        + "&name="
-        + quote(title, safe=""),
+        "outlook": "https://outlook.live.com" + add_from_web,
+        "office": "https://outlook.office.com" + add_from_web,
         "title": title,
     }
+
+
+def subscribe_path(view: View) -> str:
+    """The path of a view's subscribe page: ``/subscribe``, ``/hans/organizers/samr/subscribe``."""
+    return root(view.script) + view.cut.segment + "subscribe"
 
 
 @cache
@@ -131,16 +137,20 @@ def _google_event_link(loaded: Campaign, activity: Activity, script: Script) -> 
     )
 
 
-def _page(template: str, view: View, **context: Any) -> str:
+def _page(template: str, view: View, *, with_qr: bool = True, **context: Any) -> str:
+    """A page of a view, with the subscribe panel of its feed; its QR code (unless ``with_qr`` is
+    false) opens the view's subscribe page, where a phone can choose how to subscribe."""
     loaded = campaign()
     script = use_script(view.script)
     links = subscribe_links(view.feed)
+    page_url = base_url() + subscribe_path(view).lstrip("/")
     return render_template(
         template,
         view=view,
         subscribe=links,
+        subscribe_page=subscribe_path(view),
         key_dates=subscribe_links(Feed(KEY_DATES, script)) if view.cut == ALL else None,
-        qr=qr_code(links["https"], in_script("以手機掃描訂閱", script)),
+        qr=qr_code(page_url, in_script("以手機掃描訂閱", script)) if with_qr else None,
         view_label=view.cut.label(loaded),
         filter_options=_filter_options(loaded, script),
         **context,
@@ -219,21 +229,48 @@ def day_list(group: str | None, key: str | None) -> str:
     )
 
 
+@bp.get("/subscribe", defaults={"group": None, "key": None})
+@bp.get("/<any(organizers, 'organizer-kinds', kinds):group>/<key>/subscribe")
+def subscribe(group: str | None, key: str | None) -> str:
+    """A view's subscribe page: what its QR code opens on a phone (the bare feed URL would make iOS
+    import a copy instead of subscribing)."""
+    return _page("subscribe.html", _view(group, key), with_qr=False)
+
+
+def _activity(activity_id: str) -> Activity:
+    try:
+        return campaign().activity(activity_id)
+    except KeyError:
+        abort(404, f"there is no activity {activity_id!r} in this campaign")
+
+
 @bp.get("/activities/<activity_id>")
 def activity(activity_id: str) -> str:
     loaded = campaign()
-    try:
-        found = loaded.activity(activity_id)
-    except KeyError:
-        abort(404, f"there is no activity {activity_id!r} in this campaign")
+    found = _activity(activity_id)
     view = View(_script())
     return _page(
         "activity.html",
         view,
         activity=found,
         confidence=CONFIDENCE_LABELS,
-        google_event=_google_event_link(loaded, found, view.script),
+        google_event=_google_event_link(loaded, found, view.script) if found.span.own else None,
+        event_ics=f"{root(view.script)}activities/{found.id}.ics" if found.span.own else None,
     )
+
+
+@bp.get("/activities/<activity_id>.ics")
+def activity_ics(activity_id: str) -> BaseResponse:
+    """One dated activity as an ``.ics`` to open once (an appointment, not a subscription)."""
+    found = _activity(activity_id)
+    if not found.span.own:
+        period = f"{campaign().start} to {campaign().end}"
+        abort(
+            404,
+            f"activity {activity_id!r} has no .ics: the notice gives it no date of its own, it runs "
+            f"through the campaign period ({period}); subscribe to a feed instead",
+        )
+    return ics_response(ActivityFeed(ALL, _script(), found.id))
 
 
 @bp.get("/filter")

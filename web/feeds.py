@@ -1,4 +1,5 @@
-"""The feed routes: ``/calendar.ics``, ``/feeds/<name>.ics`` (each also ``.hans.ics``) and ``/feeds.json``."""
+"""The feed routes: ``/calendar.ics``, ``/feeds/<name>.ics`` (each also ``.hans.ics``) and ``/feeds.json``;
+and the answer of one activity's ``.ics`` (its route is the calendar's, ``/activities/<id>.ics``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from generators.feeds import Feed, all_feeds, build_feed, last_modified
+from generators.feeds import ActivityFeed, Feed, all_feeds, build_activity, build_feed, last_modified
 from web.context import base_url, campaign, json_response, webcal
 
 bp = Blueprint("feeds", __name__)
@@ -27,14 +28,18 @@ class _Built:
 
 
 def _built(feed: Feed, root: str) -> _Built:
-    """A feed's bytes and validators, built once per (feed, public root) and kept."""
+    """A feed's bytes and validators, built once per (feed, public root) and kept. An ``ActivityFeed``
+    is one activity's file (``build_activity``)."""
     cache: dict[tuple[str, str], _Built] = current_app.extensions.setdefault("feed_cache", {})
     lock: threading.Lock = current_app.extensions.setdefault("feed_lock", threading.Lock())
     key = (feed.path, root)
     found = cache.get(key)
     if found is None:
         loaded = campaign()
-        body = build_feed(loaded, feed, root)
+        if isinstance(feed, ActivityFeed):
+            body = build_activity(loaded, loaded.activity(feed.activity_id), feed.script, root)
+        else:
+            body = build_feed(loaded, feed, root)
         etag = hashlib.sha256(body).hexdigest()[:32]
         found = _Built(body, etag, last_modified(loaded, feed.selected(loaded)))
         with lock:
@@ -54,7 +59,8 @@ def _feed_at(path: str) -> Feed | None:
 
 def ics_response(feed: Feed) -> BaseResponse:
     """A feed as subscribers' clients want it: ``text/calendar; charset=utf-8``, never compressed,
-    with an ETag and Last-Modified, and 304 for a client that has it already."""
+    with an ETag and Last-Modified, and 304 for a client that has it already. One activity's file
+    (an ``ActivityFeed``) is the same, but saved as an attachment: it is opened once, not subscribed to."""
     built = _built(feed, base_url())
     response = Response(built.body, content_type="text/calendar; charset=utf-8")
     response.set_etag(built.etag)
@@ -64,7 +70,8 @@ def ics_response(feed: Feed) -> BaseResponse:
     response.cache_control.max_age = 300
     response.cache_control.must_revalidate = True
     response.cache_control.no_transform = True  # Outlook breaks on compressed feeds
-    response.headers["Content-Disposition"] = f'inline; filename="{feed.path.rsplit("/", 1)[-1]}"'
+    disposition = "attachment" if isinstance(feed, ActivityFeed) else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{feed.path.rsplit("/", 1)[-1]}"'
     return response.make_conditional(request)
 
 

@@ -89,10 +89,40 @@ def test_filter_and_subscribe_panel(page: Page, server: str) -> None:
     assert b"BEGIN:VCALENDAR" in response.body()
 
 
+def test_the_subscribe_page_copies_the_feed_url(browser: Browser, server: str) -> None:
+    """On a phone: the copy button puts the feed's URL on the clipboard; without JavaScript the button
+    is not shown and the read-only field can still be selected."""
+    url = server + "/kinds/week/subscribe"
+    feed = server + "/feeds/kind-week.ics"
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page = context.new_page()
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("主題周")
+    expect(page.get_by_role("img")).to_have_count(0)  # the page a QR code opens shows none
+    field = page.get_by_label("訂閱網址")
+    expect(field).to_have_value(feed)
+    page.get_by_role("button", name="複製網址").click()
+    expect(page.get_by_role("button", name="已複製")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == feed
+    context.close()
+    plain = browser.new_context(java_script_enabled=False)
+    page = plain.new_page()
+    page.goto(url)
+    expect(page.locator("button.copy")).to_be_hidden()
+    field = page.get_by_label("訂閱網址")
+    field.select_text()
+    assert page.evaluate("[document.activeElement.selectionStart, document.activeElement.selectionEnd]") == [
+        0,
+        len(feed),
+    ]
+    plain.close()
+
+
 def test_phone_layout_has_no_sideways_scroll(browser: Browser, server: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    for path in ("/", "/list", "/activities/quality-week"):
+    for path in ("/", "/list", "/activities/quality-week", "/subscribe", "/hans/organizers/samr/subscribe"):
         page.goto(server + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
@@ -105,7 +135,8 @@ def test_phone_layout_has_no_sideways_scroll(browser: Browser, server: str) -> N
 @pytest.mark.parametrize(
     "path",
     ["/", "/list", "/list?date=2030-09-03", "/organizers/samr/", "/kinds/week/list", "/activities/quality-week",
-     "/hans/", "/hans/activities/quality-conference", "/organizers/nobody/", "/posters"],
+     "/hans/", "/hans/activities/quality-conference", "/organizers/nobody/", "/posters", "/subscribe",
+     "/hans/kinds/week/subscribe", "/activities/benchmark-exchange"],
 )  # fmt: skip
 def test_accessibility(page: Page, server: str, path: str) -> None:
     page.goto(server + path)

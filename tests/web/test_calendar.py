@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import icalendar
 import pytest
+import zxingcpp
 from flask.testing import FlaskClient
+from PIL import Image, ImageDraw
 
 from tests.conftest import Edit
 from web.calendar import RENAMED_ORGANIZERS
@@ -94,6 +97,127 @@ def test_subscribe_panel(client: FlaskClient) -> None:
     assert '<title id="qr-title">以手機掃描訂閱</title>' in html
 
 
+def qr_text(html: str) -> str:
+    """What the page's inline QR code says: its SVG path (one ``M x,y H x2 V y2 H x z`` square per dark
+    module, as qrcode's SvgPathImage writes it) drawn with Pillow, then read by zxing-cpp."""
+    svg = re.search(r"<svg[^>]*>.*?</svg>", html, re.S)
+    assert svg, "no inline SVG"
+    box = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg.group(0))
+    assert box
+    squares = re.findall(r"M([\d.]+),([\d.]+)H([\d.]+)V([\d.]+)H[\d.]+z", svg.group(0))
+    assert squares
+    scale = 40  # pixels per unit of the viewBox (a module is 0.8 units: 32 pixels)
+    image = Image.new("L", (round(float(box.group(1)) * scale), round(float(box.group(2)) * scale)), 255)
+    draw = ImageDraw.Draw(image)
+    for x, y, x2, y2 in squares:
+        corners = [round(float(v) * scale) for v in (x, y, x2, y2)]
+        draw.rectangle((corners[0], corners[1], corners[2] - 1, corners[3] - 1), fill=0)
+    found = zxingcpp.read_barcodes(image)
+    assert len(found) == 1, "no QR code could be read"
+    return str(found[0].text)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("/", "https://qm.example/subscribe"), ("/list", "https://qm.example/subscribe"),
+     ("/hans/kinds/week/list", "https://qm.example/hans/kinds/week/subscribe"),
+     ("/organizers/miit/", "https://qm.example/organizers/miit/subscribe"),
+     ("/activities/quality-week", "https://qm.example/subscribe")],
+)  # fmt: skip
+def test_the_qr_code_opens_the_subscribe_page(client: FlaskClient, path: str, expected: str) -> None:
+    """Not the bare .ics (iOS imports a copy of that): the page where a phone chooses how to subscribe."""
+    html = client.get(path, base_url="https://qm.example").get_data(as_text=True)
+    assert qr_text(html) == expected
+    assert expected.removeprefix("https://qm.example") in Page(html).links  # and it is linked: it exports
+
+
+@pytest.mark.parametrize(
+    ("path", "feed", "lang", "words"),
+    [("/subscribe", "calendar.ics", "zh-Hant", ["訂閱網址", "複製網址", "代理"]),
+     ("/hans/subscribe", "calendar.hans.ics", "zh-Hans", ["订阅网址", "复制网址", "代理"]),
+     ("/kinds/week/subscribe", "feeds/kind-week.ics", "zh-Hant", ["主題周"]),
+     ("/hans/organizers/miit/subscribe", "feeds/organizer-miit.hans.ics", "zh-Hans", ["工业和信息化部"])],
+)  # fmt: skip
+def test_subscribe_page(client: FlaskClient, path: str, feed: str, lang: str, words: list[str]) -> None:
+    response = client.get(path, base_url="https://qm.example")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    parsed = Page(html)
+    assert parsed.lang == lang
+    url = f"https://qm.example/{feed}"
+    encoded = url.replace(":", "%3A").replace("/", "%2F")
+    assert f"webcal://qm.example/{feed}" in parsed.links
+    assert (
+        f"https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2F{encoded.split('%2F%2F', 1)[1]}"
+        in parsed.links
+    )
+    for host in ("outlook.live.com", "outlook.office.com"):
+        link = next(
+            link for link in parsed.links if link.startswith(f"https://{host}/calendar/0/addfromweb?")
+        )
+        assert f"url={encoded}&name=" in link, host
+    # Webcal and Outlook come before Google (which needs a proxy in mainland China).
+    order = [
+        next(i for i, link in enumerate(parsed.links) if link.startswith(p))
+        for p in (
+            "webcal:",
+            "https://outlook.live.com",
+            "https://outlook.office.com",
+            "https://calendar.google.com",
+        )
+    ]
+    assert order == sorted(order)
+    # The URL to copy: a read-only field (selectable without JavaScript) and the copy button.
+    assert re.search(rf'<input id="feed-url" type="text" readonly value="{re.escape(url)}">', html)
+    assert '<button type="button" class="copy" data-copy="feed-url"' in html
+    for word in words:
+        assert word in parsed.body, word
+    assert "<svg" not in html  # the page is what the QR code opens: it shows none itself
+
+
+def test_unknown_subscribe_pages_are_404(client: FlaskClient) -> None:
+    assert client.get("/organizers/nobody/subscribe").status_code == 404
+    assert client.get("/hans/kinds/party/subscribe").status_code == 404
+
+
+def test_one_activity_as_ics(client: FlaskClient) -> None:
+    response = client.get("/activities/quality-conference.ics", base_url="https://qm.example")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="quality-conference.ics"'
+    body = response.get_data()
+    calendar = icalendar.Calendar.from_ical(body)
+    events = calendar.walk("VEVENT")
+    assert len(events) == 1
+    assert str(events[0]["UID"]) == "quality-conference@2030.quality-month"
+    assert b"X-WR-CALNAME" not in body and b"\r\nNAME" not in body and "NAME" not in calendar
+    # The very event of the feeds: the same UID, SEQUENCE and the rest.
+    feed = icalendar.Calendar.from_ical(client.get("/calendar.ics", base_url="https://qm.example").get_data())
+    same = next(e for e in feed.walk("VEVENT") if e["UID"] == events[0]["UID"])
+    assert same.to_ical() == events[0].to_ical()
+    assert events[0]["SEQUENCE"] == same["SEQUENCE"]
+    # Validators, as the feeds have them.
+    again = client.get("/activities/quality-conference.ics", base_url="https://qm.example",
+                       headers={"If-None-Match": response.headers["ETag"]})  # fmt: skip
+    assert again.status_code == 304
+    hans = icalendar.Calendar.from_ical(client.get("/hans/activities/quality-conference.ics").get_data())
+    assert str(hans.walk("VEVENT")[0]["SUMMARY"]) == "质量大会"
+
+
+def test_an_undated_activity_has_no_ics(client: FlaskClient) -> None:
+    response = client.get("/activities/benchmark-exchange.ics")
+    assert response.status_code == 404
+    message = response.get_json()["error"]["message"]
+    assert "no date of its own" in message and "campaign period" in message
+    assert client.get("/activities/nothing.ics").status_code == 404
+    parsed = page(client, "/activities/benchmark-exchange")
+    assert not any(link.endswith(".ics") and "/activities/" in link for link in parsed.links)
+    assert not any(
+        link.startswith("https://calendar.google.com/calendar/render?action=") for link in parsed.links
+    )
+    assert "通知未給它自己的日期" in parsed.body
+
+
 def test_activity_page(client: FlaskClient) -> None:
     parsed = page(client, "/activities/quality-week")
     assert "開展質量宣傳周活動。" in parsed.body
@@ -104,6 +228,8 @@ def test_activity_page(client: FlaskClient) -> None:
         link.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
         for link in parsed.links
     )
+    assert "/activities/quality-week.ics" in parsed.links
+    assert "/hans/activities/quality-week.ics" in page(client, "/hans/activities/quality-week").links
 
 
 def test_simplified_pages(client: FlaskClient) -> None:

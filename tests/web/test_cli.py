@@ -137,6 +137,34 @@ def test_the_configured_data_folder_is_used_without_data(
     assert app is not None and app.extensions["campaign"].id == "2030"
 
 
+def test_serve_on_all_addresses_links_to_the_url_of_each_request(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve --host 0.0.0.0`` without a PUBLIC_URL: links and QR codes name the host a request came to,
+    never http://0.0.0.0:8000/; the posters (drawn with no request) keep public_url's default."""
+    from tests.web.test_calendar import qr_text
+    from web.cli import site
+    from web.context import DEFAULT_PUBLIC_URL, public_url
+
+    served: list[Flask] = []
+    monkeypatch.setattr(site, "start_background_render", lambda app: None)
+    monkeypatch.setattr(site, "start_for", lambda app: None)
+    monkeypatch.setattr(Flask, "run", lambda app, **options: served.append(app))
+    monkeypatch.delenv("QUALITY_MONTH_PUBLIC_URL", raising=False)
+    assert main(["serve", "--data", str(tiny), "--host", "0.0.0.0", "--port", "8123"]) == 0
+    (app,) = served
+    assert not app.config.get("PUBLIC_URL")
+    assert public_url(app) == DEFAULT_PUBLIC_URL
+    client = app.test_client()
+    html = client.get("/", base_url="http://192.0.2.7:8123").get_data(as_text=True)
+    assert "0.0.0.0" not in html
+    assert 'value="http://192.0.2.7:8123/calendar.ics"' in html
+    assert qr_text(html) == "http://192.0.2.7:8123/subscribe"
+    feeds = client.get("/feeds.json", base_url="http://192.0.2.7:8123").get_json()["feeds"]
+    assert feeds[0]["url"] == "http://192.0.2.7:8123/calendar.ics"
+    assert b"0.0.0.0" not in client.get("/calendar.ics", base_url="http://192.0.2.7:8123").get_data()
+
+
 def test_serve_names_the_site_not_its_server_versions(tiny: Path, tmp_path: Path) -> None:
     import socket
     import time

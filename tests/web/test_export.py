@@ -87,6 +87,20 @@ def test_everything_is_there(site: dict[str, Any]) -> None:
     for activity in campaign.activities:
         assert (out / "activities" / activity.id / "index.html").is_file()
         assert (out / "hans/activities" / activity.id / "index.html").is_file()
+        # A dated activity's own .ics, the same bytes as the app's; an undated one has none.
+        for prefix in ("", "hans/"):
+            ics = out / f"{prefix}activities/{activity.id}.ics"
+            assert ics.is_file() == activity.span.own, ics
+            if activity.span.own:
+                answer = site["app"].test_client().get(f"/{prefix}activities/{activity.id}.ics")
+                assert ics.read_bytes() == answer.get_data()
+    # The subscribe pages, which the QR codes open: the whole campaign's and each view's, in both scripts.
+    for prefix in ("", "hans/"):
+        for folder in ("", "organizers/samr/", "kinds/week/", "organizer-kinds/department/"):
+            page = out / f"{prefix}{folder}subscribe/index.html"
+            assert page.is_file(), page
+            html = page.read_text(encoding="utf-8")
+            assert "outlook.office.com/calendar/0/addfromweb?url=" in html and 'readonly value="http' in html
     feeds = json.loads((out / "feeds.json").read_text())["feeds"]
     assert len(list((out / "feeds").glob("*.ics"))) + 2 == len(feeds) == len(all_feeds(campaign))
     for name in ["screens", "kiosk/time", "filter"]:  # only a running server can answer these

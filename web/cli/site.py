@@ -29,8 +29,9 @@ def serve(data: Path | None, host: str, port: int) -> int:
     app = build_app(data)
     if app is None:
         return 1
-    if not app.config.get("PUBLIC_URL"):
-        app.config["PUBLIC_URL"] = f"http://{host}:{port}/"
+    # No PUBLIC_URL made up from --host: with --host 0.0.0.0 every link and QR code would say
+    # http://0.0.0.0:8000/. Without a configured one, pages and feeds link to the URL each request came
+    # to, and what has no request (the posters' QR codes) uses web.context.public_url's default.
 
     class Handler(WSGIRequestHandler):
         def version_string(self) -> str:
