@@ -208,8 +208,8 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
         event.add("url", activity_url(base_url, activity, script), parameters={"VALUE": "URI"})
         event.add("status", "CONFIRMED")
         event.add("class", "PUBLIC")
-        # Campaign-long activities must not mark a whole month busy in anyone's calendar.
-        event.add("transp", "OPAQUE" if span.own and len(span.days()) == 1 else "TRANSPARENT")
+        # A public campaign calendar never marks its subscribers busy, not even for a one-day event.
+        event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     body: bytes = calendar.to_ical()
     return body
