@@ -176,7 +176,10 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
     # Every TEXT value goes out as _Text. NAME (RFC 7986) and the X-WR- names are TEXT too, which
     # icalendar does not know: from a plain string it would write their ``;``, ``,`` and ``\`` as they
     # are, and fail on a line break.
-    calendar.add("name", _Text(title))
+    # The feed's script is said once, on NAME (RFC 7986 §5.1 allows LANGUAGE there), not on each
+    # event's SUMMARY: node-ical (MagicMirror's, Home Assistant add-ons') reads any property that has a
+    # parameter as an object, and shows a blank title. The X-WR- names stay plain for the same reason.
+    calendar.add("name", _Text(title), parameters={"LANGUAGE": LANGUAGE_TAGS[script]})
     calendar.add("x-wr-calname", _Text(title))
     calendar.add("description", _Text(summary))
     calendar.add("x-wr-caldesc", _Text(summary))
@@ -187,7 +190,6 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
     calendar.add("last-modified", last_modified(campaign, activities))
     calendar.add_component(_timezone(campaign.timezone, campaign.start.year, campaign.end.year))
-    language = LANGUAGE_TAGS[script]
     for activity in activities:
         revision = campaign.revision(activity.id)
         event = icalendar.Event()
@@ -200,12 +202,13 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
         # Dates give all-day VALUE=DATE events (exclusive DTEND); aware date-times carry their TZID.
         event.add("dtstart", span.start)
         event.add("dtend", span.end)
-        event.add("summary", _Text(activity.title_in(script)), parameters={"LANGUAGE": language})
+        # No parameter on a text an app shows (SUMMARY, DESCRIPTION, LOCATION, URL): see NAME above.
+        event.add("summary", _Text(activity.title_in(script)))
         event.add("description", _Text(in_script(description(campaign, activity), script)))
         if activity.place:
             event.add("location", _Text(in_script(activity.place, script)))
         event.add("categories", _category(_categories(campaign, activity, script)))
-        event.add("url", activity_url(base_url, activity, script), parameters={"VALUE": "URI"})
+        event.add("url", activity_url(base_url, activity, script))  # URI is URL's default: no VALUE
         event.add("status", "CONFIRMED")
         event.add("class", "PUBLIC")
         # A public campaign calendar never marks its subscribers busy, not even for a one-day event.

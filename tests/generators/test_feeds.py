@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,15 +15,17 @@ import icalendar
 import pytest
 import vobject
 
-from generators.feeds import Feed, all_feeds, build_feed, find_feed
+from generators.feeds import Feed, activity_url, all_feeds, build_feed, description, find_feed
 from generators.loader import load_campaign
 from generators.model import Campaign
+from generators.script import in_script
 from generators.selection import ALL, KEY_DATES, Cut
 from tests.conftest import TESTS, Edit, revised
 
 BASE = "https://quality-month.example/"
 GOLDEN = TESTS / "golden" / "tiny-calendar.ics"
 ICALJS = TESTS / "js" / "parse_feeds.mjs"
+NODE_ICAL = TESTS / "js" / "node_ical_feeds.mjs"
 
 
 def whole(campaign: Campaign, script: str = "hant") -> bytes:
@@ -53,8 +56,9 @@ def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
     lines = unfolded(body)
     head = lines[: lines.index("BEGIN:VTIMEZONE")]
     for required in (
-        "VERSION:2.0", "CALSCALE:GREGORIAN", "NAME:2030年全國“質量月”活動", "X-WR-CALNAME:2030年全國“質量月”活動",
-        "X-WR-TIMEZONE:Asia/Shanghai", "REFRESH-INTERVAL;VALUE=DURATION:PT12H", "X-PUBLISHED-TTL:PT12H",
+        "VERSION:2.0", "CALSCALE:GREGORIAN", "NAME;LANGUAGE=zh-Hant:2030年全國“質量月”活動",
+        "X-WR-CALNAME:2030年全國“質量月”活動", "X-WR-TIMEZONE:Asia/Shanghai", "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
+        "X-PUBLISHED-TTL:PT12H",
         f"SOURCE;VALUE=URI:{BASE}calendar.ics", f"URL:{BASE}",
     ):  # fmt: skip
         assert required in head, required
@@ -80,7 +84,9 @@ def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
         assert str(event["STATUS"]) == "CONFIRMED" and str(event["CLASS"]) == "PUBLIC"
         assert str(event["TRANSP"]) == "TRANSPARENT", "a public calendar never marks a subscriber busy"
         assert str(event["URL"]).startswith(f"{BASE}activities/")
-        assert event["SUMMARY"].params["LANGUAGE"] == "zh-Hant"
+        # No parameter on the texts an app shows: node-ical would read each as an object, not a string.
+        for name in ("SUMMARY", "DESCRIPTION", "LOCATION", "URL"):
+            assert name not in event or not event[name].params, name
         assert "通知" in str(event["DESCRIPTION"]) and "附件1" in str(event["DESCRIPTION"])
     week = events[1]
     assert (week["DTSTART"].dt, week["DTEND"].dt) == (dt.date(2030, 9, 10), dt.date(2030, 9, 15))
@@ -164,7 +170,7 @@ def test_simplified_feed(tiny: Path) -> None:
     assert str(calendar["X-WR-CALNAME"]) == "2030年全国“质量月”活动"
     week = events_by_uid(body)["quality-week@2030.quality-month"]
     assert str(week["SUMMARY"]) == "质量宣传周"
-    assert week["SUMMARY"].params["LANGUAGE"] == "zh-Hans"
+    assert calendar["NAME"].params["LANGUAGE"] == "zh-Hans" and not week["SUMMARY"].params
     assert str(week["URL"]) == f"{BASE}hans/activities/quality-week"
 
 
@@ -202,6 +208,54 @@ def test_every_feed_in_three_parsers(tiny: Path, tmp_path: Path) -> None:
         assert rows == expected[calendar["file"]], calendar["file"]
         assert calendar["timezones"] == ["Asia/Shanghai"]
         assert all(e["allDay"] for e in calendar["events"])
+
+
+def node() -> str:
+    """The node executable; the test is skipped without it, except in CI."""
+    found = shutil.which("node")
+    if found is None:
+        reason = "node is needed to run node-ical (tests/install-tools installs it)"
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"{reason} (required in CI)", pytrace=False)
+        pytest.skip(reason)
+    return found
+
+
+def test_every_feed_in_node_ical(tiny: Path, tmp_path: Path) -> None:
+    """node-ical (MagicMirror's parser, and many Home Assistant add-ons') reads each event's summary,
+    description, location and URL as plain strings: it turns any of them that has a parameter
+    (``SUMMARY;LANGUAGE=…``, ``URL;VALUE=URI``) into an object, which those apps show as a blank."""
+    campaign = load_campaign(tiny)
+    executable = node()
+    assert (NODE_ICAL.parent / "node_modules" / "node-ical").is_dir(), "run: tests/install-tools"
+    feeds = {}
+    for feed in all_feeds(campaign):
+        path = tmp_path / feed.path.replace("/", "_")
+        path.write_bytes(build_feed(campaign, feed, BASE))
+        feeds[str(path)] = feed
+    result = subprocess.run([executable, str(NODE_ICAL), *feeds], capture_output=True, text=True, check=False)
+    read = json.loads(result.stdout)
+    assert result.returncode == 0, [r for r in read if "error" in r]
+    assert [r["file"] for r in read] == list(feeds)
+    for calendar in read:
+        feed = feeds[calendar["file"]]
+        script = feed.script
+        # node-ical keeps a calendar's string properties in ``vcalendar``, X- ones without their "X-".
+        assert calendar["calendar"]["WR-CALNAME"] == feed.title(campaign), feed.path
+        expected = [
+            {
+                "uid": f"{activity.id}@{campaign.id}.quality-month",
+                "summary": activity.title_in(script),
+                "description": in_script(description(campaign, activity), script),
+                "location": in_script(activity.place, script) if activity.place else None,
+                "url": activity_url(BASE, activity, script),
+            }
+            for activity in feed.activities(campaign)
+        ]
+        for event in calendar["events"]:
+            for name, value in event.items():
+                assert value is None or isinstance(value, str), (feed.path, event["uid"], name, value)
+        assert calendar["events"] == expected, feed.path
 
 
 def test_golden_feed(tiny: Path, request: pytest.FixtureRequest) -> None:
