@@ -27,6 +27,12 @@ from generators.selection import ALL, KEY_DATES, Cut, cuts
 REFRESH = dt.timedelta(hours=12)
 PRODID = "-//quality-month//Campaign calendar//ZH"
 
+#: The data's places that are no place to go to: a scope (the whole country) or a medium (a video
+#: conference, online). An event held "in" one of them has no LOCATION, since calendar apps offer a map
+#: and directions for a LOCATION; its DESCRIPTION names it instead. Compared with the data's Traditional
+#: text, stripped and case-folded.
+NOT_PLACES = frozenset({"全國", "線上", "網上", "在線", "網絡", "視頻會議", "online"})
+
 
 @dataclass(frozen=True)
 class Feed:
@@ -95,6 +101,14 @@ def last_modified(campaign: Campaign, activities: Iterable[Activity]) -> dt.date
     return max(stamps, default=fallback)
 
 
+def location(activity: Activity) -> str | None:
+    """An activity's LOCATION in Traditional script: its place, unless that is none (``NOT_PLACES``)."""
+    place = activity.place
+    if place is None or place.strip().casefold() in NOT_PLACES:
+        return None
+    return place
+
+
 def _source_line(campaign: Campaign, activity: Activity) -> str:
     items = wording.listed(f"附件{s.annex}第{wording.numeral(s.item)}項" for s in activity.sources)
     return wording.labelled("來源", f"{campaign.title}{wording.bracketed(campaign.document_number)}{items}")
@@ -116,9 +130,13 @@ def _date_line(campaign: Campaign, activity: Activity) -> str:
 
 
 def description(campaign: Campaign, activity: Activity) -> str:
-    """An event's DESCRIPTION, in Traditional script: the notice's sentence, organizers, sources, date."""
+    """An event's DESCRIPTION, in Traditional script: the notice's sentence, organizers, the place when it
+    is not the event's LOCATION (``NOT_PLACES``), sources, date."""
     organizers = wording.listed(campaign.organizers[o].name for o in activity.organizers)
-    lines = [activity.text, "", wording.labelled("主辦", organizers), _source_line(campaign, activity)]
+    lines = [activity.text, "", wording.labelled("主辦", organizers)]
+    if activity.place and location(activity) is None:
+        lines.append(wording.labelled("地點", activity.place))
+    lines.append(_source_line(campaign, activity))
     lines.append(_date_line(campaign, activity))
     return "\n".join(lines)
 
@@ -205,8 +223,9 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
         # No parameter on a text an app shows (SUMMARY, DESCRIPTION, LOCATION, URL): see NAME above.
         event.add("summary", _Text(activity.title_in(script)))
         event.add("description", _Text(in_script(description(campaign, activity), script)))
-        if activity.place:
-            event.add("location", _Text(in_script(activity.place, script)))
+        place = location(activity)
+        if place is not None:
+            event.add("location", _Text(in_script(place, script)))
         event.add("categories", _category(_categories(campaign, activity, script)))
         event.add("url", activity_url(base_url, activity, script))  # URI is URL's default: no VALUE
         event.add("status", "CONFIRMED")

@@ -15,7 +15,16 @@ import icalendar
 import pytest
 import vobject
 
-from generators.feeds import Feed, activity_url, all_feeds, build_feed, description, find_feed
+from generators.feeds import (
+    NOT_PLACES,
+    Feed,
+    activity_url,
+    all_feeds,
+    build_feed,
+    description,
+    find_feed,
+    location,
+)
 from generators.loader import load_campaign
 from generators.model import Campaign
 from generators.script import in_script
@@ -98,6 +107,24 @@ def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
     raw = body.decode("utf-8")
     assert "CATEGORIES:交流,聯合主辦單位\r\n" in raw
     assert "DTSTART;VALUE=DATE:20300910\r\n" in raw
+
+
+@pytest.mark.parametrize("place", ["全國", "視頻會議", "線上", "Online"])
+def test_no_location_for_a_scope_or_a_medium(edit: Edit, place: str) -> None:
+    """A place that is only a scope or a medium (NOT_PLACES) is no LOCATION, which calendar apps turn
+    into a map; the DESCRIPTION still names it. A real place stays a LOCATION and out of the DESCRIPTION."""
+    assert place.strip().casefold() in NOT_PLACES
+    campaign = load_campaign(revised(edit("activities.toml", 'place = "北京"', f'place = "{place}"')))
+    for script, label in (("hant", "地點"), ("hans", "地点")):
+        conference = events_by_uid(whole(campaign, script))["quality-conference@2030.quality-month"]
+        assert "LOCATION" not in conference
+        organizers = in_script("主辦：國家市場監督管理總局", script)
+        assert f"\n{organizers}\n{label}：{in_script(place, script)}\n" in str(conference["DESCRIPTION"])
+
+
+def test_a_real_place_is_a_location(tiny: Path) -> None:
+    conference = events_by_uid(whole(load_campaign(tiny)))["quality-conference@2030.quality-month"]
+    assert str(conference["LOCATION"]) == "北京" and "北京" not in str(conference["DESCRIPTION"])
 
 
 def test_every_tzid_has_a_vtimezone(edit: Edit) -> None:
@@ -247,7 +274,7 @@ def test_every_feed_in_node_ical(tiny: Path, tmp_path: Path) -> None:
                 "uid": f"{activity.id}@{campaign.id}.quality-month",
                 "summary": activity.title_in(script),
                 "description": in_script(description(campaign, activity), script),
-                "location": in_script(activity.place, script) if activity.place else None,
+                "location": in_script(place, script) if (place := location(activity)) else None,
                 "url": activity_url(BASE, activity, script),
             }
             for activity in feed.activities(campaign)

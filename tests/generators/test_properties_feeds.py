@@ -12,7 +12,7 @@ import icalendar
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generators.feeds import Feed, _categories, all_feeds, build_feed, description
+from generators.feeds import Feed, _categories, all_feeds, build_feed, description, location
 from generators.loader import load_campaign
 from generators.model import Campaign, DateSource, Organizer
 from generators.script import LANGUAGE_TAGS, in_script
@@ -141,8 +141,9 @@ def test_feeds_fold_and_unfold_to_the_same_text(campaign: Campaign) -> None:
             assert f"SUMMARY:{_escaped(expected_summary)}" in lines
             assert str(event["SUMMARY"]) == expected_summary
             assert str(event["DESCRIPTION"]) == in_script(description(campaign, activity), script)
-            if activity.place:
-                assert str(event["LOCATION"]) == in_script(activity.place, script)
+            place = location(activity)
+            if place is not None:
+                assert str(event["LOCATION"]) == in_script(place, script)
             else:
                 assert "LOCATION" not in event
             assert [str(c) for c in event["CATEGORIES"].cats] == _categories(campaign, activity, script)
