@@ -27,6 +27,12 @@ from generators.selection import ALL, COMPLETE, KEY_DATES, Cut, cuts
 REFRESH = dt.timedelta(hours=12)
 PRODID = "-//quality-month//Campaign calendar//ZH"
 
+#: The data's places that are no place to go to: a scope (the whole country) or a medium (a video
+#: conference, online). An event held "in" one of them has no LOCATION, since calendar apps offer a map
+#: and directions for a LOCATION; its DESCRIPTION names it instead. Compared with the data's Traditional
+#: text, stripped and case-folded.
+NOT_PLACES = frozenset({"全國", "線上", "網上", "在線", "網絡", "視頻會議", "online"})
+
 
 @dataclass(frozen=True)
 class Feed:
@@ -126,6 +132,14 @@ def last_modified(campaign: Campaign, activities: Iterable[Activity]) -> dt.date
     return max(stamps, default=fallback)
 
 
+def location(activity: Activity) -> str | None:
+    """An activity's LOCATION in Traditional script: its place, unless that is none (``NOT_PLACES``)."""
+    place = activity.place
+    if place is None or place.strip().casefold() in NOT_PLACES:
+        return None
+    return place
+
+
 def _source_line(campaign: Campaign, activity: Activity) -> str:
     items = wording.listed(f"附件{s.annex}第{wording.numeral(s.item)}項" for s in activity.sources)
     return wording.labelled("來源", f"{campaign.title}{wording.bracketed(campaign.document_number)}{items}")
@@ -147,9 +161,13 @@ def _date_line(campaign: Campaign, activity: Activity) -> str:
 
 
 def description(campaign: Campaign, activity: Activity) -> str:
-    """An event's DESCRIPTION, in Traditional script: the notice's sentence, organizers, sources, date."""
+    """An event's DESCRIPTION, in Traditional script: the notice's sentence, organizers, the place when it
+    is not the event's LOCATION (``NOT_PLACES``), sources, date."""
     organizers = wording.listed(campaign.organizers[o].name for o in activity.organizers)
-    lines = [activity.text, "", wording.labelled("主辦", organizers), _source_line(campaign, activity)]
+    lines = [activity.text, "", wording.labelled("主辦", organizers)]
+    if activity.place and location(activity) is None:
+        lines.append(wording.labelled("地點", activity.place))
+    lines.append(_source_line(campaign, activity))
     lines.append(_date_line(campaign, activity))
     return "\n".join(lines)
 
@@ -234,7 +252,7 @@ def _period_event(campaign: Campaign, feed: Feed, base_url: str) -> icalendar.Ev
     event.add("summary", _Text(campaign.name_in(feed.script)))
     description = in_script(period_description(campaign, feed, base_url), feed.script)
     event.add("description", _Text(description))
-    event.add("url", feed.list_url(base_url), parameters={"VALUE": "URI"})
+    event.add("url", feed.list_url(base_url))  # URI is URL's default: no VALUE
     event.add("status", "CONFIRMED")
     event.add("class", "PUBLIC")
     event.add("transp", "TRANSPARENT")
@@ -255,7 +273,10 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
     # Every TEXT value goes out as _Text. NAME (RFC 7986) and the X-WR- names are TEXT too, which
     # icalendar does not know: from a plain string it would write their ``;``, ``,`` and ``\`` as they
     # are, and fail on a line break.
-    calendar.add("name", _Text(title))
+    # The feed's script is said once, on NAME (RFC 7986 §5.1 allows LANGUAGE there), not on each
+    # event's SUMMARY: node-ical (MagicMirror's, Home Assistant add-ons') reads any property that has a
+    # parameter as an object, and shows a blank title. The X-WR- names stay plain for the same reason.
+    calendar.add("name", _Text(title), parameters={"LANGUAGE": LANGUAGE_TAGS[script]})
     calendar.add("x-wr-calname", _Text(title))
     calendar.add("description", _Text(summary))
     calendar.add("x-wr-caldesc", _Text(summary))
@@ -266,7 +287,6 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
     calendar.add("last-modified", last_modified(campaign, feed.selected(campaign)))
     calendar.add_component(_timezone(campaign.timezone, campaign.start.year, campaign.end.year))
-    language = LANGUAGE_TAGS[script]
     for activity in activities:
         revision = campaign.revision(activity.id)
         event = icalendar.Event()
@@ -279,16 +299,18 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
         # Dates give all-day VALUE=DATE events (exclusive DTEND); aware date-times carry their TZID.
         event.add("dtstart", span.start)
         event.add("dtend", span.end)
-        event.add("summary", _Text(activity.title_in(script)), parameters={"LANGUAGE": language})
+        # No parameter on a text an app shows (SUMMARY, DESCRIPTION, LOCATION, URL): see NAME above.
+        event.add("summary", _Text(activity.title_in(script)))
         event.add("description", _Text(in_script(description(campaign, activity), script)))
-        if activity.place:
-            event.add("location", _Text(in_script(activity.place, script)))
+        place = location(activity)
+        if place is not None:
+            event.add("location", _Text(in_script(place, script)))
         event.add("categories", _category(_categories(campaign, activity, script)))
-        event.add("url", activity_url(base_url, activity, script), parameters={"VALUE": "URI"})
+        event.add("url", activity_url(base_url, activity, script))  # URI is URL's default: no VALUE
         event.add("status", "CONFIRMED")
         event.add("class", "PUBLIC")
-        # Campaign-long activities must not mark a whole month busy in anyone's calendar.
-        event.add("transp", "OPAQUE" if span.own and len(span.days()) == 1 else "TRANSPARENT")
+        # A public campaign calendar never marks its subscribers busy, not even for a one-day event.
+        event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     if feed.has_period_event:
         calendar.add_component(_period_event(campaign, feed, base_url))

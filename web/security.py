@@ -8,6 +8,12 @@ player that shows kiosk pages in a frame needs its own origin there.
 A request whose ``Host`` is not a host name (a label over 63 octets or an empty one, characters no name
 has, a port that is not one) or, with ``TRUSTED_HOSTS`` configured, not one of those, is answered 400
 before the app sees it: links built from it could be nothing but wrong.
+
+The public, read-only data (the feeds, and the JSON documents in ``PUBLIC_DATA``) may be read by a page
+of any other site, such as a calendar widget: ``Access-Control-Allow-Origin: *``. No answer of this site
+depends on a cookie, so a wildcard gives another site's script nothing that any client could not fetch
+itself. The kiosk's own plumbing (its programme, clock, events, heartbeat) and the admin's reload are
+not in it: they are for this site's pages and people only.
 """
 
 from __future__ import annotations
@@ -17,11 +23,26 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from werkzeug.wrappers import Response
 
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)
 _PORT = re.compile(r"[0-9]{1,5}")
+
+#: The endpoints of the public, read-only data that other sites' pages may read (CORS), each answer of
+#: theirs (200, 304, a 4xx that says why) to a GET or HEAD (or the OPTIONS of a preflight).
+PUBLIC_DATA = frozenset(
+    {
+        "feeds.calendar_ics",  # /calendar.ics, /calendar.hans.ics
+        "feeds.feed_ics",  # /feeds/<name>.ics
+        "feeds.feeds_json",  # /feeds.json
+        "api.activities",  # /activities.json
+        "api.healthz",  # /healthz
+        "posters.posters_json",  # /posters.json
+        "kiosk.screens_json",  # /screens.json
+    }
+)
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def host_problem(value: str, trusted: Iterable[str] | None = None) -> str | None:
@@ -110,6 +131,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if frame_options:
             headers.setdefault("X-Frame-Options", frame_options)
+        # (A bad Host is answered here outside any request: no CORS on that.)
+        if has_request_context() and request.endpoint in PUBLIC_DATA and request.method in _READS:
+            headers["Access-Control-Allow-Origin"] = "*"
+            headers["Access-Control-Expose-Headers"] = "ETag"  # for a widget's own If-None-Match
         # Werkzeug's conditional answers add a Date; the HTTP server (gunicorn, Werkzeug's own) sends
         # one too, and an answer must carry one only.
         headers.pop("Date", None)

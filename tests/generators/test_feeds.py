@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,7 +15,17 @@ import icalendar
 import pytest
 import vobject
 
-from generators.feeds import Feed, all_feeds, build_feed, find_feed
+from generators.feeds import (
+    NOT_PLACES,
+    Feed,
+    activity_url,
+    all_feeds,
+    build_feed,
+    description,
+    find_feed,
+    location,
+    period_description,
+)
 from generators.loader import CampaignError, load_campaign
 from generators.model import Campaign
 from generators.script import in_script
@@ -24,6 +35,7 @@ from tests.conftest import TESTS, Edit, revised
 BASE = "https://quality-month.example/"
 GOLDEN = TESTS / "golden" / "tiny-calendar.ics"
 ICALJS = TESTS / "js" / "parse_feeds.mjs"
+NODE_ICAL = TESTS / "js" / "node_ical_feeds.mjs"
 
 
 def whole(campaign: Campaign, script: str = "hant") -> bytes:
@@ -60,8 +72,9 @@ def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
     lines = unfolded(body)
     head = lines[: lines.index("BEGIN:VTIMEZONE")]
     for required in (
-        "VERSION:2.0", "CALSCALE:GREGORIAN", "NAME:2030年全國“質量月”活動", "X-WR-CALNAME:2030年全國“質量月”活動",
-        "X-WR-TIMEZONE:Asia/Shanghai", "REFRESH-INTERVAL;VALUE=DURATION:PT12H", "X-PUBLISHED-TTL:PT12H",
+        "VERSION:2.0", "CALSCALE:GREGORIAN", "NAME;LANGUAGE=zh-Hant:2030年全國“質量月”活動",
+        "X-WR-CALNAME:2030年全國“質量月”活動", "X-WR-TIMEZONE:Asia/Shanghai", "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
+        "X-PUBLISHED-TTL:PT12H",
         f"SOURCE;VALUE=URI:{BASE}calendar.ics", f"URL:{BASE}",
     ):  # fmt: skip
         assert required in head, required
@@ -84,14 +97,16 @@ def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
         start, end = event["DTSTART"].dt, event["DTEND"].dt
         assert type(start) is dt.date and type(end) is dt.date and end > start
         assert str(event["STATUS"]) == "CONFIRMED" and str(event["CLASS"]) == "PUBLIC"
+        assert str(event["TRANSP"]) == "TRANSPARENT", "a public calendar never marks a subscriber busy"
+        # No parameter on the texts an app shows: node-ical would read each as an object, not a string.
+        for name in ("SUMMARY", "DESCRIPTION", "LOCATION", "URL"):
+            assert name not in event or not event[name].params, name
     for event in events[:2]:
         assert str(event["URL"]).startswith(f"{BASE}activities/")
-        assert event["SUMMARY"].params["LANGUAGE"] == "zh-Hant"
         assert "通知" in str(event["DESCRIPTION"]) and "附件1" in str(event["DESCRIPTION"])
     week = events[1]
     assert (week["DTSTART"].dt, week["DTEND"].dt) == (dt.date(2030, 9, 10), dt.date(2030, 9, 15))
-    assert str(week["TRANSP"]) == "TRANSPARENT"
-    assert str(events[0]["TRANSP"]) == "OPAQUE" and str(events[0]["LOCATION"]) == "北京"
+    assert str(events[0]["LOCATION"]) == "北京"
     # The activity without a date of its own is named by the period's event, not a bar of its own.
     period = events[2]
     assert (period["DTSTART"].dt, period["DTEND"].dt) == (dt.date(2030, 9, 1), dt.date(2030, 10, 1))
@@ -104,10 +119,27 @@ def test_tiny_feed_bytes_and_checklist(tiny: Path) -> None:
     # The complete feed has it as an event the length of the period.
     undated = events_by_uid(complete(campaign))["benchmark-exchange@2030.quality-month"]
     assert (undated["DTSTART"].dt, undated["DTEND"].dt) == (dt.date(2030, 9, 1), dt.date(2030, 10, 1))
-    assert str(undated["TRANSP"]) == "TRANSPARENT"
     assert "未列明具體日期" in str(undated["DESCRIPTION"])
     assert [str(c) for c in undated["CATEGORIES"].cats] == ["交流", "聯合主辦單位"]
     assert "CATEGORIES:交流,聯合主辦單位\r\n" in complete(campaign).decode("utf-8")
+
+
+@pytest.mark.parametrize("place", ["全國", "視頻會議", "線上", "Online"])
+def test_no_location_for_a_scope_or_a_medium(edit: Edit, place: str) -> None:
+    """A place that is only a scope or a medium (NOT_PLACES) is no LOCATION, which calendar apps turn
+    into a map; the DESCRIPTION still names it. A real place stays a LOCATION and out of the DESCRIPTION."""
+    assert place.strip().casefold() in NOT_PLACES
+    campaign = load_campaign(revised(edit("activities.toml", 'place = "北京"', f'place = "{place}"')))
+    for script, label in (("hant", "地點"), ("hans", "地点")):
+        conference = events_by_uid(whole(campaign, script))["quality-conference@2030.quality-month"]
+        assert "LOCATION" not in conference
+        organizers = in_script("主辦：國家市場監督管理總局", script)
+        assert f"\n{organizers}\n{label}：{in_script(place, script)}\n" in str(conference["DESCRIPTION"])
+
+
+def test_a_real_place_is_a_location(tiny: Path) -> None:
+    conference = events_by_uid(whole(load_campaign(tiny)))["quality-conference@2030.quality-month"]
+    assert str(conference["LOCATION"]) == "北京" and "北京" not in str(conference["DESCRIPTION"])
 
 
 def test_every_tzid_has_a_vtimezone(edit: Edit) -> None:
@@ -182,7 +214,7 @@ def test_simplified_feed(tiny: Path) -> None:
     assert str(calendar["X-WR-CALNAME"]) == "2030年全国“质量月”活动"
     week = events_by_uid(body)["quality-week@2030.quality-month"]
     assert str(week["SUMMARY"]) == "质量宣传周"
-    assert week["SUMMARY"].params["LANGUAGE"] == "zh-Hans"
+    assert calendar["NAME"].params["LANGUAGE"] == "zh-Hans" and not week["SUMMARY"].params
     assert str(week["URL"]) == f"{BASE}hans/activities/quality-week"
 
 
@@ -220,6 +252,62 @@ def test_every_feed_in_three_parsers(tiny: Path, tmp_path: Path) -> None:
         assert rows == expected[calendar["file"]], calendar["file"]
         assert calendar["timezones"] == ["Asia/Shanghai"]
         assert all(e["allDay"] for e in calendar["events"])
+
+
+def node() -> str:
+    """The node executable; the test is skipped without it, except in CI."""
+    found = shutil.which("node")
+    if found is None:
+        reason = "node is needed to run node-ical (tests/install-tools installs it)"
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"{reason} (required in CI)", pytrace=False)
+        pytest.skip(reason)
+    return found
+
+
+def test_every_feed_in_node_ical(tiny: Path, tmp_path: Path) -> None:
+    """node-ical (MagicMirror's parser, and many Home Assistant add-ons') reads each event's summary,
+    description, location and URL as plain strings: it turns any of them that has a parameter
+    (``SUMMARY;LANGUAGE=…``, ``URL;VALUE=URI``) into an object, which those apps show as a blank."""
+    campaign = load_campaign(tiny)
+    executable = node()
+    assert (NODE_ICAL.parent / "node_modules" / "node-ical").is_dir(), "run: tests/install-tools"
+    feeds = {}
+    for feed in all_feeds(campaign):
+        path = tmp_path / feed.path.replace("/", "_")
+        path.write_bytes(build_feed(campaign, feed, BASE))
+        feeds[str(path)] = feed
+    result = subprocess.run([executable, str(NODE_ICAL), *feeds], capture_output=True, text=True, check=False)
+    read = json.loads(result.stdout)
+    assert result.returncode == 0, [r for r in read if "error" in r]
+    assert [r["file"] for r in read] == list(feeds)
+    for calendar in read:
+        feed = feeds[calendar["file"]]
+        script = feed.script
+        # node-ical keeps a calendar's string properties in ``vcalendar``, X- ones without their "X-".
+        assert calendar["calendar"]["WR-CALNAME"] == feed.title(campaign), feed.path
+        expected = [
+            {
+                "uid": f"{activity.id}@{campaign.id}.quality-month",
+                "summary": activity.title_in(script),
+                "description": in_script(description(campaign, activity), script),
+                "location": in_script(place, script) if (place := location(activity)) else None,
+                "url": activity_url(BASE, activity, script),
+            }
+            for activity in feed.activities(campaign)
+        ]
+        if feed.has_period_event:
+            expected.append({
+                "uid": ("period" if feed.cut == ALL else f"period-{feed.cut.slug}") + f"@{campaign.id}.quality-month",
+                "summary": campaign.name_in(script),
+                "description": in_script(period_description(campaign, feed, BASE), script),
+                "location": None,
+                "url": feed.list_url(BASE),
+            })  # fmt: skip
+        for event in calendar["events"]:
+            for name, value in event.items():
+                assert value is None or isinstance(value, str), (feed.path, event["uid"], name, value)
+        assert calendar["events"] == expected, feed.path
 
 
 def test_golden_feed(tiny: Path, request: pytest.FixtureRequest) -> None:

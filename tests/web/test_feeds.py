@@ -27,7 +27,7 @@ def test_feed_http(client: FlaskClient) -> None:
 
 def test_feed_links_follow_public_url(client: FlaskClient) -> None:
     body = client.get("/calendar.ics", base_url="https://calendar.example").get_data()
-    assert b"URL;VALUE=URI:https://calendar.example/activities/quality-week" in body.replace(b"\r\n ", b"")
+    assert b"URL:https://calendar.example/activities/quality-week\r\n" in body.replace(b"\r\n ", b"")
     client.application.config["PUBLIC_URL"] = "https://qm.example/site"
     body = client.get("/calendar.ics").get_data().replace(b"\r\n ", b"")
     assert b"SOURCE;VALUE=URI:https://qm.example/site/calendar.ics" in body

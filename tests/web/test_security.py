@@ -25,6 +25,7 @@ from generators.posters.batch import render_set
 from tests.conftest import TINY
 from tests.web.live import serving
 from web import create_app
+from web.security import PUBLIC_DATA as PUBLIC_DATA_ENDPOINTS
 
 TOKEN = "fuzz-admin-token"
 
@@ -67,6 +68,66 @@ def test_security_headers_on_every_answer(client: FlaskClient, path: str) -> Non
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+PUBLIC_DATA = ["/calendar.ics", "/calendar.hans.ics", "/feeds/kind-week.ics", "/feeds/organizer-samr.hans.ics",
+               "/feeds.json", "/activities.json", "/activities.json?kind=week", "/posters.json", "/screens.json",
+               "/healthz"]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PUBLIC_DATA)
+def test_public_data_may_be_read_by_any_site(client: FlaskClient, path: str) -> None:
+    """CORS on the feeds and the public JSON documents, so a calendar widget on another site can load
+    them: on the answer, on HEAD, on a 304 and on a preflight."""
+    origin = {"Origin": "https://widget.example"}
+    first = client.get(path, headers=origin)
+    assert first.status_code == 200, path
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in first.headers["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Credentials" not in first.headers
+    assert client.head(path, headers=origin).headers["Access-Control-Allow-Origin"] == "*"
+    etag = first.headers.get("ETag")
+    if etag and "no-store" not in first.headers.get("Cache-Control", ""):
+        again = client.get(path, headers={**origin, "If-None-Match": etag})
+        assert again.status_code == 304 and again.headers["Access-Control-Allow-Origin"] == "*"
+    preflight = client.options(path, headers={**origin, "Access-Control-Request-Method": "GET"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_refused_public_query_is_readable_too(client: FlaskClient) -> None:
+    for path in ("/activities.json?kind=nothing", "/feeds/organizer-nobody.ics"):
+        answer = client.get(path)
+        assert answer.status_code in (400, 404) and answer.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_no_cors_on_pages_the_kiosk_and_the_admin(client: FlaskClient) -> None:
+    """Only the public, read-only data: not the pages, not the kiosk's own plumbing, never a POST."""
+    origin = {"Origin": "https://widget.example"}
+    for path in ["/", "/hans/list", "/activities/quality-week", "/posters", "/screens", "/kiosk/hq-lobby-east",
+                 "/kiosk/hq-lobby-east/programme.json", "/kiosk/time", "/static/style.css", "/no-such-page",
+                 poster_path(client)]:  # fmt: skip
+        answer = client.get(path, headers=origin)
+        answer.close()
+        assert "Access-Control-Allow-Origin" not in answer.headers, path
+    beat = client.post(
+        "/kiosk/hq-lobby-east/heartbeat", json={"showing": "theme", "version": "v"}, headers=origin
+    )
+    assert beat.status_code == 204 and "Access-Control-Allow-Origin" not in beat.headers
+    reload = client.post(
+        "/screens/hq-lobby-east/reload", headers={**origin, "Authorization": f"Bearer {TOKEN}"}
+    )
+    assert reload.status_code == 200 and "Access-Control-Allow-Origin" not in reload.headers
+    refused = client.post("/screens/hq-lobby-east/reload", headers=origin)
+    assert refused.status_code == 401 and "Access-Control-Allow-Origin" not in refused.headers
+    posted = client.post("/feeds.json", headers=origin)  # no such method: no CORS on its 405 either
+    assert posted.status_code == 405 and "Access-Control-Allow-Origin" not in posted.headers
+
+
+def test_public_data_names_real_endpoints(app: Flask) -> None:
+    assert set(app.view_functions) >= PUBLIC_DATA_ENDPOINTS
+    for endpoint in PUBLIC_DATA_ENDPOINTS:
+        methods = {m for rule in app.url_map.iter_rules(endpoint) for m in rule.methods or ()}
+        assert methods <= {"GET", "HEAD", "OPTIONS"}, endpoint  # read-only
 
 
 def test_frame_ancestors_can_name_a_signage_player(tmp_path: Path) -> None:
@@ -184,6 +245,7 @@ def test_a_bad_host_is_a_400_with_the_headers(
     response = plain.get(path, environ_overrides={"HTTP_HOST": host})
     assert response.status_code == 400 and b"Host header" in response.data, (host, path)
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "Access-Control-Allow-Origin" not in response.headers
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
