@@ -24,7 +24,7 @@ from generators.feeds import ActivityFeed, Feed, activity_url
 from generators.model import CONFIDENCE_LABELS, Activity, Campaign
 from generators.month_grid import dated_days, month_grid, months, spans_period
 from generators.script import Script, in_script
-from generators.selection import ALL, KEY_DATES, Cut
+from generators.selection import ALL, COMPLETE, KEY_DATES, Cut
 from web.context import base_url, campaign, root, use_script, webcal
 from web.feeds import ics_response
 
@@ -150,11 +150,19 @@ def _page(template: str, view: View, *, with_qr: bool = True, **context: Any) ->
         subscribe=links,
         subscribe_page=subscribe_path(view),
         key_dates=subscribe_links(Feed(KEY_DATES, script)) if view.cut == ALL else None,
+        complete=subscribe_links(Feed(COMPLETE, script)) if view.cut == ALL else None,
+        holds=_holds(loaded, view.feed),
         qr=qr_code(page_url, in_script("以手機掃描訂閱", script)) if with_qr else None,
         view_label=view.cut.label(loaded),
         filter_options=_filter_options(loaded, script),
         **context,
     )
+
+
+def _holds(loaded: Campaign, feed: Feed) -> dict[str, int]:
+    """What a feed holds, for its panel to say before anyone subscribes: its activities with a date of
+    their own (an event each) and those that only run through the period (named by one event)."""
+    return {"dated": len(feed.activities(loaded)), "undated": len(feed.summarised(loaded))}
 
 
 def _filter_options(loaded: Campaign, script: Script) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -323,3 +323,18 @@ def test_the_renamed_organizers_new_page_and_feed_answer(real_client: FlaskClien
     for old in RENAMED_ORGANIZERS:
         moved = real_client.get(f"/feeds/organizer-{old}.hans.ics", follow_redirects=True)
         assert moved.status_code == 200 and moved.mimetype == "text/calendar"
+
+
+def test_the_panel_says_what_a_subscription_holds(client: FlaskClient) -> None:
+    """Before anyone subscribes: how many dated events the feed has and how many activities its period's
+    event names; the complete feed offered with the count of undated activities; and a cut with no
+    dated activity says so."""
+    home = client.get("/").get_data(as_text=True)
+    assert '<p class="holds">2 項有具體日期的活動各為一個事件；其餘 1 項在整個活動期間進行' in home
+    assert 'href="webcal://localhost/feeds/complete.ics"' in home
+    assert "訂閱全部活動</a>（含 1 項沒有具體日期、整個月都顯示的活動" in home
+    miit = client.get("/organizers/miit/").get_data(as_text=True)  # runs the undated exchange alone
+    assert 'class="holds no-dated"' in miit and "這裡沒有具體日期的活動" in miit
+    assert "feeds/complete.ics" not in miit
+    samr = client.get("/hans/organizers/samr/subscribe").get_data(as_text=True)
+    assert '<p class="holds">2 项有具体日期的活动各为一个事件' in samr
