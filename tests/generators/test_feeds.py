@@ -370,3 +370,23 @@ def test_every_input_of_an_events_text_raises_its_sequence(
     if file == "campaign.toml" and "department" in old:
         return  # samr is a department too: the conference changes with the label
     assert second[conference].to_ical() == first[conference].to_ical()
+
+
+def test_an_activity_that_gets_a_date_moves_to_an_event_of_its_own(tiny: Path, edit: Edit) -> None:
+    """It leaves the period's event for an event of its own in the default subscription: the UID it had
+    in the complete feed, SEQUENCE raised; the period's event no longer names it."""
+    before = events_by_uid(complete(load_campaign(tiny)))
+    exchange = "benchmark-exchange@2030.quality-month"
+    assert exchange not in events_by_uid(whole(load_campaign(tiny)))
+    edit(
+        "activities.toml", "sources = [{ annex = 1, item = 2 }]",
+        'sources = [{ annex = 1, item = 2 }]\nstart = 2030-09-18\ndate_source = { url = "https://example.org/x", confidence = "high" }',
+    )  # fmt: skip
+    later = dt.datetime(2030, 9, 1, 2, 0, tzinfo=dt.UTC)
+    campaign = load_campaign(revised(tiny, later))
+    after = events_by_uid(whole(campaign))
+    assert int(after[exchange]["SEQUENCE"]) == int(before[exchange]["SEQUENCE"]) + 1
+    assert after[exchange]["DTSTART"].dt == dt.date(2030, 9, 18)
+    period = after["period@2030.quality-month"]
+    assert "質量標桿交流" not in str(period["DESCRIPTION"]) and "另有" not in str(period["DESCRIPTION"])
+    assert period["LAST-MODIFIED"].dt == later
