@@ -372,7 +372,9 @@ def test_no_route_answers_5xx(app: Flask, route: str, data: Any, caplog: pytest.
     response.close()
     FUZZ_COUNTS[f"{response.status_code // 100}xx"] += 1
     assert response.status_code < 500, (method, path, query, headers, response.status_code)
-    assert not [r for r in caplog.records if r.levelname == "ERROR"], (method, path, headers)
+    # The app's own errors (not the event loop of a browser test before this one, collected meanwhile).
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name != "asyncio"]
+    assert not errors, (method, path, headers)
 
 
 @pytest.mark.parametrize("limit", ["-5", "nan", "inf", "1e309", "x", "3601", ""])
