@@ -133,6 +133,18 @@ POSTGRES_ENV = "QUALITY_MONTH_TEST_POSTGRES"
 LOCAL_POSTGRES = "postgresql+psycopg://quality_month:quality_month@127.0.0.1:5432/quality_month_test"
 
 
+def node(purpose: str) -> str:
+    """The node executable, for a test that runs ``purpose`` under it: skipped without it, except in CI
+    (where a skip would hide a missing tool)."""
+    found = shutil.which("node")
+    if found is None:
+        reason = f"node is needed to run {purpose} (tests/install-tools installs it)"
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"{reason} (required in CI)", pytrace=False)
+        pytest.skip(reason)
+    return found
+
+
 def postgres_required() -> bool:
     """In CI (or with QUALITY_MONTH_REQUIRE_POSTGRES=1) a test on PostgreSQL fails without a server: it is
     never skipped there, so that a skip cannot hide a missing feature."""

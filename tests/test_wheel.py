@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import venv
 import zipfile
 from pathlib import Path
 
 from generators.model import Campaign
 from tests.conftest import TESTS
+from tests.web.live import first_answer, free_port
 from web.cli import cli
 
 ROOT = TESTS.parent
@@ -96,27 +94,16 @@ def test_the_wheel_installs_a_working_program(real: Campaign, tmp_path: Path) ->
 
 def _serves_healthz(program: Path, folder: Path, env: dict[str, str]) -> None:
     """``quality-month serve`` of the installed wheel answers ``/healthz`` and the home page."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [program, "serve", "--port", str(port)], cwd=folder, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-                    health = json.load(response)
-                break
-            except OSError:
-                assert server.poll() is None, server.communicate()[1].decode()[-2000:]
-                assert time.monotonic() < deadline, "serve did not answer in a minute"
-                time.sleep(0.2)
-        assert health["status"] == "ok"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-            assert response.status == 200 and "text/html" in response.headers["Content-Type"]
+        _, body = first_answer(f"http://127.0.0.1:{port}/healthz", server)
+        assert json.loads(body)["status"] == "ok"
+        headers, _ = first_answer(f"http://127.0.0.1:{port}/", server)
+        assert "text/html" in headers["Content-Type"]
     finally:
         server.terminate()
-        server.communicate(timeout=30)  # and its pipe closed
+        server.wait(timeout=30)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,7 +29,7 @@ from generators.loader import CampaignError, load_campaign
 from generators.model import Campaign
 from generators.script import in_script
 from generators.selection import ALL, COMPLETE, KEY_DATES, Cut
-from tests.conftest import TESTS, Edit, revised
+from tests.conftest import TESTS, Edit, node, revised
 
 BASE = "https://quality-month.example/"
 GOLDEN = TESTS / "golden" / "tiny-calendar.ics"
@@ -254,23 +253,12 @@ def test_every_feed_in_three_parsers(tiny: Path, tmp_path: Path) -> None:
         assert all(e["allDay"] for e in calendar["events"])
 
 
-def node() -> str:
-    """The node executable; the test is skipped without it, except in CI."""
-    found = shutil.which("node")
-    if found is None:
-        reason = "node is needed to run node-ical (tests/install-tools installs it)"
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"{reason} (required in CI)", pytrace=False)
-        pytest.skip(reason)
-    return found
-
-
 def test_every_feed_in_node_ical(tiny: Path, tmp_path: Path) -> None:
     """node-ical (MagicMirror's parser, and many Home Assistant add-ons') reads each event's summary,
     description, location and URL as plain strings: it turns any of them that has a parameter
     (``SUMMARY;LANGUAGE=…``, ``URL;VALUE=URI``) into an object, which those apps show as a blank."""
     campaign = load_campaign(tiny)
-    executable = node()
+    executable = node("node-ical")
     assert (NODE_ICAL.parent / "node_modules" / "node-ical").is_dir(), "run: tests/install-tools"
     feeds = {}
     for feed in all_feeds(campaign):

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import socket
+import subprocess
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
+from email.message import Message
 
 from flask import Flask
 from playwright.sync_api import Browser, sync_playwright
@@ -16,6 +21,28 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def first_answer(url: str, server: subprocess.Popen[bytes], seconds: float = 60) -> tuple[Message, bytes]:
+    """The headers and body of ``url`` once the ``server`` process answers it (it must not exit first,
+    nor take more than ``seconds`` to start)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.headers, response.read()
+        except OSError:
+            assert server.poll() is None, f"the server exited with {server.returncode}"
+            assert time.monotonic() < deadline, f"{url} did not answer in {seconds} s"
+            time.sleep(0.2)
 
 
 @contextlib.contextmanager

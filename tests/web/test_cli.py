@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import TINY, Edit
+from tests.web.live import first_answer, free_port
 from web.cli import main
 
 
@@ -166,29 +167,16 @@ def test_serve_on_all_addresses_links_to_the_url_of_each_request(
 
 
 def test_serve_names_the_site_not_its_server_versions(tiny: Path, tmp_path: Path) -> None:
-    import socket
-    import time
-    import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "QUALITY_MONTH_INSTANCE_PATH": str(tmp_path)}
     server = subprocess.Popen(
         [sys.executable, "-m", "web.cli", "serve", "--data", str(tiny), "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        guard = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    server_header = response.headers["Server"]
-                    break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < guard
-                time.sleep(0.2)
-        assert server_header == "quality-month"
+        headers, _ = first_answer(f"http://127.0.0.1:{port}/healthz", server)
+        assert headers["Server"] == "quality-month"
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -8,9 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import random
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from generators.fleet import Fleet
 from generators.loader import load_campaign
 from generators.model import Campaign
 from generators.programme import segments, showing_at, timeline
-from tests.conftest import TESTS
+from tests.conftest import TESTS, node
 from tests.generators.test_kiosk import FLEET, fleet_of
 
 SLIDE_AT = TESTS / "js" / "slide_at.mjs"
@@ -30,16 +28,6 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: The Berlin night part: Saturday and Sunday 01:00 to 05:00, across each change of the clocks (02:00 to
 #: 03:00 in spring, 03:00 back to 02:00 in autumn).
 BERLIN_NIGHTS = 'days = "sat-sun", from = "01:00", to = "05:00"'
-
-
-def node() -> str:
-    found = shutil.which("node")
-    if found is None:
-        reason = "node is needed to run the kiosk page's timeline module (tests/install-tools installs it)"
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"{reason} (required in CI)", pytrace=False)
-        pytest.skip(reason)
-    return found
 
 
 def millis(moment: dt.datetime) -> int:
@@ -108,7 +96,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_page_picks_the_slide_the_timeline_says(case: str, tiny: Path, tmp_path: Path) -> None:
-    command = node()
+    command = node("the kiosk page's timeline module")
     zone, first, days = CASES[case]
     fleet, campaign = case_of(zone, first, tiny, tmp_path)
     start = dt.datetime.combine(first, dt.time(), campaign.timezone)
