@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from generators.datafile import TomlFile, TomlRecord, describe, records_of, unique_ids
+from generators.datafile import ID, TomlFile, TomlRecord, describe, records_of, unique_ids
 from generators.model import CONFIDENCES, Activity, DateSource, Organizer, Source, Span
 from generators.notice import Notice
 
@@ -36,7 +36,11 @@ class Bounds:
 
 def organizers(file: TomlFile, kinds: Mapping[str, str] | None) -> tuple[dict[str, Organizer], set[str]]:
     """The valid organizers, and every id declared (for reference checks that should not cascade)."""
-    records = records_of(file, "organizer", "organizer")
+    records = records_of(file, "organizer", "organizer", siblings=("renamed",))
+    if file.data is not None:
+        for key in file.data:
+            if key not in ("organizer", "renamed"):
+                file.error(f"unknown table or key '{key}' (the file holds [[organizer]] tables, [renamed])")
     organizers: dict[str, Organizer] = {}
     ids = [r.ident() for r in records]
     declared = {i for i in ids if i is not None}
@@ -48,6 +52,31 @@ def organizers(file: TomlFile, kinds: Mapping[str, str] | None) -> tuple[dict[st
         if record.ok and name and short and kind:
             organizers[ident] = Organizer(ident, name, short, kind)
     return organizers, declared
+
+
+def renamed(file: TomlFile, declared: set[str]) -> dict[str, str]:
+    """The optional ``[renamed]`` table: ``old-id = "new-id"`` for each organizer id that was corrected,
+    so that the old id's pages and feeds can move permanently to the new one."""
+    if file.data is None or "renamed" not in file.data:
+        return {}
+    table, line = file.data["renamed"], file.table_line("renamed")
+    if not isinstance(table, dict):
+        file.error("'renamed' must be a [renamed] table of old-id = \"new-id\" lines", line=line)
+        return {}
+    found: dict[str, str] = {}
+    for old, new in table.items():
+        reason = None
+        if not ID.match(old):
+            reason = f"{old!r} is not an id"
+        elif old in declared:
+            reason = f"{old!r} is an organizer's id now: only an id no longer used can move"
+        elif not isinstance(new, str) or new not in declared:
+            reason = f"{new!r} is not an organizer's id (the id it moved to)"
+        if reason is None:
+            found[old] = new
+        else:
+            file.error(reason, line=line, record="[renamed]", field=old)
+    return found
 
 
 def _span(record: TomlRecord, bounds: Bounds) -> Span | None:

@@ -163,6 +163,7 @@ def load_campaign(folder: Path, *, revisions: bool = True) -> Campaign:
     facts = _campaign_facts(files["campaign"])
     notice = _notice(folder, facts)
     organizers, declared = activity_records.organizers(files["organizers"], facts.organizer_kinds)
+    renamed = activity_records.renamed(files["organizers"], declared)
     # Unknown-organizer errors are only worth reporting against an organizers file that loaded.
     known = declared if files["organizers"].data is not None else None
     bounds = Bounds(facts.timezone, facts.start, facts.end, facts.activity_kinds)
@@ -170,7 +171,9 @@ def load_campaign(folder: Path, *, revisions: bool = True) -> Campaign:
     _check_issuers(facts, known)
     if errors:
         raise CampaignError(errors)
-    campaign = _campaign(facts, organizers, activities, notice)
+    campaign = dataclasses.replace(
+        _campaign(facts, organizers, activities, notice), renamed_organizers=renamed
+    )
     check_glyphs(campaign, files)
     if revisions and not errors:
         campaign = _with_revisions(campaign, folder, errors)

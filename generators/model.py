@@ -146,9 +146,11 @@ class Campaign:
     activities: tuple[Activity, ...]
     notice: str | None = field(default=None, repr=False)
     revisions: Mapping[str, Revision] = field(default_factory=dict, repr=False)
+    #: Organizer ids that were corrected, old to new: the old id's pages and feeds move permanently.
+    renamed_organizers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("organizer_kinds", "activity_kinds", "organizers", "revisions"):
+        for name in ("organizer_kinds", "activity_kinds", "organizers", "revisions", "renamed_organizers"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
                 object.__setattr__(self, name, MappingProxyType(dict(value)))

@@ -30,25 +30,6 @@ from web.feeds import ics_response
 
 bp = Blueprint("calendar", __name__)
 
-#: Organizer ids that were corrected, old id to new: their old pages and feeds answer 301 to the new ones.
-#: The mapping belongs with the data (organizers.toml), but the loader accepts no such table yet.
-RENAMED_ORGANIZERS = {"china-general-chamber-of-commerce": "china-department-store-association"}
-#: The old paths and their new ones (answered before routing, so the URL map stays the documented one).
-_MOVED = {
-    **{
-        f"{prefix}organizers/{old}/{page}": f"{prefix}organizers/{new}/{page}"
-        for old, new in RENAMED_ORGANIZERS.items()
-        for prefix in ("/", "/hans/")
-        for page in ("", "list")
-    },
-    **{
-        f"/feeds/organizer-{old}{suffix}": f"/feeds/organizer-{new}{suffix}"
-        for old, new in RENAMED_ORGANIZERS.items()
-        for suffix in (".ics", ".hans.ics")
-    },
-}
-
-
 @dataclass(frozen=True)
 class View:
     """What a page shows: a cut of the campaign in a script."""
@@ -294,9 +275,27 @@ def filter_redirect() -> BaseResponse:
     return redirect(root(view.script) + view.cut.segment, 303)
 
 
+@cache
+def _moved(renamed: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The old paths of the organizers whose ids were corrected (``[renamed]`` of organizers.toml), and
+    the new ones: their pages in both scripts and their feeds."""
+    pages = {
+        f"{prefix}organizers/{old}/{page}": f"{prefix}organizers/{new}/{page}"
+        for old, new in renamed
+        for prefix in ("/", "/hans/")
+        for page in ("", "list", "subscribe")
+    }
+    feeds = {
+        f"/feeds/organizer-{old}{suffix}": f"/feeds/organizer-{new}{suffix}"
+        for old, new in renamed
+        for suffix in (".ics", ".hans.ics")
+    }
+    return pages | feeds
+
+
 def _moved_permanently() -> BaseResponse | None:
     """A renamed organizer's old page or feed: 301 to the new one, with the query kept."""
-    target = _MOVED.get(request.path)
+    target = _moved(tuple(sorted(campaign().renamed_organizers.items()))).get(request.path)
     if target is None:
         return None
     query = request.query_string.decode("ascii", "replace")

@@ -269,3 +269,36 @@ def test_a_refusal_quotes_only_the_start_of_long_text() -> None:
             script="hant",
         )
     assert len(str(caught.value)) < 200 and "共6000字" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("renamed", "field", "reason"),
+    [
+        ('state-admin = "nobody"', "state-admin", "'nobody' is not an organizer's id"),
+        ('miit = "samr"', "miit", "'miit' is an organizer's id now"),
+        ('"State Admin" = "samr"', "State Admin", "is not an id"),
+    ],
+    ids=["to-an-unknown-id", "from-an-id-in-use", "not-an-id"],
+)
+def test_a_bad_renamed_table_is_named(edit: Edit, renamed: str, field: str, reason: str) -> None:
+    error = only_error(
+        edit(
+            "organizers.toml",
+            '[[organizer]]\nid = "samr"',
+            f'[renamed]\n{renamed}\n\n[[organizer]]\nid = "samr"',
+        )
+    )
+    assert error.file.endswith("organizers.toml")
+    assert (error.line, error.record, error.field) == (1, "[renamed]", field)
+    assert reason in error.reason
+
+
+def test_an_unknown_table_of_the_organizers_file_is_named(edit: Edit) -> None:
+    error = only_error(
+        edit(
+            "organizers.toml",
+            '[[organizer]]\nid = "samr"',
+            '[moved]\na = "samr"\n\n[[organizer]]\nid = "samr"',
+        )
+    )
+    assert "unknown table or key 'moved'" in error.reason

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from PIL import Image, ImageDraw
 
 from tests.conftest import Edit
-from web.calendar import RENAMED_ORGANIZERS
+from web import create_app
 
 
 class Page(HTMLParser):
@@ -297,30 +297,34 @@ def test_list_of_one_day_shows_that_day_only(edit: Edit) -> None:
 
 @pytest.mark.parametrize(
     ("path", "target"),
-    [("/organizers/china-general-chamber-of-commerce/", "/organizers/china-department-store-association/"),
-     ("/organizers/china-general-chamber-of-commerce/list", "/organizers/china-department-store-association/list"),
-     ("/hans/organizers/china-general-chamber-of-commerce/",
-      "/hans/organizers/china-department-store-association/"),
-     ("/hans/organizers/china-general-chamber-of-commerce/list?date=2030-09-03",
-      "/hans/organizers/china-department-store-association/list?date=2030-09-03"),
-     ("/feeds/organizer-china-general-chamber-of-commerce.ics",
-      "/feeds/organizer-china-department-store-association.ics"),
-     ("/feeds/organizer-china-general-chamber-of-commerce.hans.ics",
-      "/feeds/organizer-china-department-store-association.hans.ics")],
+    [("/organizers/state-admin/", "/organizers/samr/"),
+     ("/organizers/state-admin/list", "/organizers/samr/list"),
+     ("/organizers/state-admin/subscribe", "/organizers/samr/subscribe"),
+     ("/hans/organizers/state-admin/", "/hans/organizers/samr/"),
+     ("/hans/organizers/state-admin/list?date=2030-09-03", "/hans/organizers/samr/list?date=2030-09-03"),
+     ("/feeds/organizer-state-admin.ics", "/feeds/organizer-samr.ics"),
+     ("/feeds/organizer-state-admin.hans.ics", "/feeds/organizer-samr.hans.ics")],
 )  # fmt: skip
-def test_a_renamed_organizer_moved_permanently(client: FlaskClient, path: str, target: str) -> None:
-    # 中國百貨商業協會's id was china-general-chamber-of-commerce, the name of another body.
+def test_a_renamed_organizer_moved_permanently(edit: Edit, path: str, target: str) -> None:
+    """An organizer id that was corrected (``[renamed]`` of organizers.toml): its old pages and feeds
+    answer 301 to the new id's, the query kept."""
+    folder = edit(
+        "organizers.toml",
+        '[[organizer]]\nid = "samr"',
+        '[renamed]\nstate-admin = "samr"\n\n[[organizer]]\nid = "samr"',
+    )
+    client = create_app({"TESTING": True, "DATA_DIR": folder, "DATABASE_URL": "sqlite://"}).test_client()
     response = client.get(path)
     assert response.status_code == 301
     assert response.headers["Location"] == target
+    assert client.get(target).status_code == 200
 
 
-def test_the_renamed_organizers_new_page_and_feed_answer(real_client: FlaskClient) -> None:
-    for new in RENAMED_ORGANIZERS.values():
-        assert real_client.get(f"/organizers/{new}/").status_code == 200
-        assert real_client.get(f"/feeds/organizer-{new}.ics").status_code == 200
-        assert real_client.get(f"/hans/organizers/{new}/list").status_code == 200
-    for old in RENAMED_ORGANIZERS:
+def test_the_real_renamed_organizers_move_to_pages_and_feeds_that_answer(real_client: FlaskClient) -> None:
+    renamed = real_client.application.extensions["campaign"].renamed_organizers
+    assert renamed  # 中國百貨商業協會's id was once china-general-chamber-of-commerce, another body's name
+    for old, new in renamed.items():
+        assert real_client.get(f"/organizers/{old}/").headers["Location"] == f"/organizers/{new}/"
         moved = real_client.get(f"/feeds/organizer-{old}.hans.ics", follow_redirects=True)
         assert moved.status_code == 200 and moved.mimetype == "text/calendar"
 
