@@ -30,6 +30,7 @@ from web.feeds import ics_response
 
 bp = Blueprint("calendar", __name__)
 
+
 @dataclass(frozen=True)
 class View:
     """What a page shows: a cut of the campaign in a script."""
