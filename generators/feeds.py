@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -172,13 +173,25 @@ def description(campaign: Campaign, activity: Activity) -> str:
     return "\n".join(lines)
 
 
+def _texts(campaign: Campaign, activity: Activity, script: Script) -> dict[str, Any]:
+    """The texts an activity's event shows in a script: what ``build_feed`` writes and what its revision
+    follows (not its URL, which follows the site's address)."""
+    place = location(activity)
+    return {
+        "summary": activity.title_in(script),
+        "description": in_script(description(campaign, activity), script),
+        "location": in_script(place, script) if place is not None else None,
+        "categories": _categories(campaign, activity, script),
+    }
+
+
 def event_text(campaign: Campaign, activity: Activity) -> list[str]:
-    """Everything a subscriber reads of an activity's event, in both scripts (not its URL, which follows
-    the site's address): what its revision must follow."""
-    found = []
+    """Everything a subscriber reads of an activity's event, in both scripts: what its revision must
+    follow."""
+    found: list[str] = []
     for script in SCRIPTS:
-        found += [activity.title_in(script), in_script(description(campaign, activity), script)]
-        found += [in_script(activity.place or "", script), *_categories(campaign, activity, script)]
+        texts = _texts(campaign, activity, script)
+        found += [texts["summary"], texts["description"], texts["location"] or "", *texts["categories"]]
     return found
 
 
@@ -236,14 +249,14 @@ def period_description(campaign: Campaign, feed: Feed, base_url: str) -> str:
 def _period_event(campaign: Campaign, feed: Feed, base_url: str) -> icalendar.Event:
     """One all-day, transparent event for the campaign period, named after the campaign. Its revision
     follows the feed's activities: it changes when one of them does (one that gets a date leaves it)."""
-    revisions = [campaign.revision(a.id) for a in feed.selected(campaign)]
-    issued = dt.datetime.combine(campaign.issued, dt.time(), tzinfo=dt.UTC)
-    modified = max((r.modified for r in revisions), default=issued)
+    selected = feed.selected(campaign)
+    revisions = [campaign.revision(a.id) for a in selected]
+    modified = last_modified(campaign, selected)
     event = icalendar.Event()
     uid = "period" if feed.cut == ALL else f"period-{feed.cut.slug}"
     event.add("uid", f"{uid}@{campaign.id}.quality-month")
     event.add("dtstamp", modified)
-    event.add("created", min((r.created for r in revisions), default=issued))
+    event.add("created", min((r.created for r in revisions), default=modified))
     event.add("last-modified", modified)
     event.add("sequence", max((r.sequence for r in revisions), default=0))
     period = campaign.period()
@@ -255,6 +268,34 @@ def _period_event(campaign: Campaign, feed: Feed, base_url: str) -> icalendar.Ev
     event.add("url", feed.list_url(base_url))  # URI is URL's default: no VALUE
     event.add("status", "CONFIRMED")
     event.add("class", "PUBLIC")
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def _event(campaign: Campaign, activity: Activity, script: Script, base_url: str) -> icalendar.Event:
+    """An activity's VEVENT: the same in every feed and in the activity's own ``.ics``."""
+    revision = campaign.revision(activity.id)
+    texts = _texts(campaign, activity, script)
+    event = icalendar.Event()
+    event.add("uid", f"{activity.id}@{campaign.id}.quality-month")
+    event.add("dtstamp", revision.modified)
+    event.add("created", revision.created)
+    event.add("last-modified", revision.modified)
+    event.add("sequence", revision.sequence)
+    # Dates give all-day VALUE=DATE events (exclusive DTEND); aware date-times carry their TZID.
+    event.add("dtstart", activity.span.start)
+    event.add("dtend", activity.span.end)
+    # No parameter on a text an app shows (SUMMARY, DESCRIPTION, LOCATION, URL): node-ical reads a
+    # property with one as an object (see NAME in build_feed).
+    event.add("summary", _Text(texts["summary"]))
+    event.add("description", _Text(texts["description"]))
+    if texts["location"] is not None:
+        event.add("location", _Text(texts["location"]))
+    event.add("categories", _category(texts["categories"]))
+    event.add("url", activity_url(base_url, activity, script))  # URI is URL's default: no VALUE
+    event.add("status", "CONFIRMED")
+    event.add("class", "PUBLIC")
+    # A public campaign calendar never marks its subscribers busy, not even for a one-day event.
     event.add("transp", "TRANSPARENT")
     return event
 
@@ -288,30 +329,7 @@ def build_feed(campaign: Campaign, feed: Feed, base_url: str) -> bytes:
     calendar.add("last-modified", last_modified(campaign, feed.selected(campaign)))
     calendar.add_component(_timezone(campaign.timezone, campaign.start.year, campaign.end.year))
     for activity in activities:
-        revision = campaign.revision(activity.id)
-        event = icalendar.Event()
-        event.add("uid", f"{activity.id}@{campaign.id}.quality-month")
-        event.add("dtstamp", revision.modified)
-        event.add("created", revision.created)
-        event.add("last-modified", revision.modified)
-        event.add("sequence", revision.sequence)
-        span = activity.span
-        # Dates give all-day VALUE=DATE events (exclusive DTEND); aware date-times carry their TZID.
-        event.add("dtstart", span.start)
-        event.add("dtend", span.end)
-        # No parameter on a text an app shows (SUMMARY, DESCRIPTION, LOCATION, URL): see NAME above.
-        event.add("summary", _Text(activity.title_in(script)))
-        event.add("description", _Text(in_script(description(campaign, activity), script)))
-        place = location(activity)
-        if place is not None:
-            event.add("location", _Text(in_script(place, script)))
-        event.add("categories", _category(_categories(campaign, activity, script)))
-        event.add("url", activity_url(base_url, activity, script))  # URI is URL's default: no VALUE
-        event.add("status", "CONFIRMED")
-        event.add("class", "PUBLIC")
-        # A public campaign calendar never marks its subscribers busy, not even for a one-day event.
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
+        calendar.add_component(_event(campaign, activity, script, base_url))
     if feed.has_period_event:
         calendar.add_component(_period_event(campaign, feed, base_url))
     body: bytes = calendar.to_ical()
@@ -329,45 +347,29 @@ class ActivityFeed(Feed):
         prefix = "" if self.script == "hant" else "hans/"
         return f"{prefix}activities/{self.activity_id}.ics"
 
-    def activities(self, campaign: Campaign) -> list[Activity]:
+    def selected(self, campaign: Campaign) -> list[Activity]:
         return [campaign.activity(self.activity_id)]
 
+    def activities(self, campaign: Campaign) -> list[Activity]:
+        return self.selected(campaign)
 
-def _blocks(body: bytes, name: bytes) -> list[list[bytes]]:
-    """The ``BEGIN:name`` … ``END:name`` blocks of a calendar's lines, each as its raw (folded) lines."""
-    found: list[list[bytes]] = []
-    current: list[bytes] | None = None
-    for line in body.split(b"\r\n"):
-        if line == b"BEGIN:" + name:
-            current = []
-        if current is not None:
-            current.append(line)
-        if line == b"END:" + name and current is not None:
-            found.append(current)
-            current = None
-    return found
-
-
-def _uid_of(block: list[bytes]) -> bytes | None:
-    unfolded = b"".join(line[1:] if line[:1] in (b" ", b"\t") else b"\r\n" + line for line in block)
-    for line in unfolded.split(b"\r\n"):
-        if line.startswith(b"UID:") or line.startswith(b"UID;"):
-            return line.split(b":", 1)[1]
-    return None
+    @property
+    def has_period_event(self) -> bool:
+        return False
 
 
 def build_activity(campaign: Campaign, activity: Activity, script: Script, base_url: str) -> bytes:
     """One activity's ``.ics``: a VCALENDAR holding its VEVENT, the very event of the feeds (the same UID,
-    SEQUENCE and properties, taken from ``build_feed``'s bytes) and the VTIMEZONE, but no calendar name
-    (NAME, X-WR-CALNAME): with one, Outlook opens the file as a calendar to subscribe to, not as an
-    appointment. ``ValueError`` for an activity without a date of its own."""
+    SEQUENCE and properties), and the VTIMEZONE, but no calendar name (NAME, X-WR-CALNAME): with one,
+    Outlook opens the file as a calendar to subscribe to, not as an appointment. ``ValueError`` for an
+    activity without a date of its own."""
     if not activity.span.own:
         raise ValueError(f"activity {activity.id!r} has no date of its own")
-    body = build_feed(campaign, ActivityFeed(ALL, script, activity.id), base_url)
-    uid = f"{activity.id}@{campaign.id}.quality-month".encode()
-    events = [block for block in _blocks(body, b"VEVENT") if _uid_of(block) == uid]
-    if len(events) != 1:
-        raise ValueError(f"the feed has {len(events)} events of activity {activity.id!r}")
-    head = [b"BEGIN:VCALENDAR", b"PRODID:" + PRODID.encode(), b"VERSION:2.0", b"CALSCALE:GREGORIAN"]
-    lines = [*head, *(line for block in _blocks(body, b"VTIMEZONE") for line in block), *events[0]]
-    return b"\r\n".join([*lines, b"END:VCALENDAR", b""])
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add_component(_timezone(campaign.timezone, campaign.start.year, campaign.end.year))
+    calendar.add_component(_event(campaign, activity, script, base_url))
+    body: bytes = calendar.to_ical()
+    return body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 
@@ -11,7 +12,7 @@ import zxingcpp
 from flask.testing import FlaskClient
 from PIL import Image, ImageDraw
 
-from tests.conftest import Edit
+from tests.conftest import Edit, revised
 from web import create_app
 
 
@@ -196,7 +197,8 @@ def test_one_activity_as_ics(client: FlaskClient) -> None:
     same = next(e for e in feed.walk("VEVENT") if e["UID"] == events[0]["UID"])
     assert same.to_ical() == events[0].to_ical()
     assert events[0]["SEQUENCE"] == same["SEQUENCE"]
-    # Validators, as the feeds have them.
+    # Validators, as the feeds have them: Last-Modified the activity's own, not the newest of the campaign.
+    assert response.last_modified == events[0]["LAST-MODIFIED"].dt
     again = client.get("/activities/quality-conference.ics", base_url="https://qm.example",
                        headers={"If-None-Match": response.headers["ETag"]})  # fmt: skip
     assert again.status_code == 304
@@ -342,3 +344,13 @@ def test_the_panel_says_what_a_subscription_holds(client: FlaskClient) -> None:
     assert "feeds/complete.ics" not in miit
     samr = client.get("/hans/organizers/samr/subscribe").get_data(as_text=True)
     assert '<p class="holds">2 项有具体日期的活动各为一个事件' in samr
+
+
+def test_an_activitys_ics_is_as_new_as_the_activity(edit: Edit) -> None:
+    """Its Last-Modified is the activity's own, not the newest change of the campaign."""
+    folder = revised(edit("activities.toml", 'title = "質量宣傳周"', 'title = "質量宣傳週"'),
+                     dt.datetime(2030, 8, 30, 8, 0, tzinfo=dt.UTC))  # fmt: skip
+    client = create_app({"TESTING": True, "DATA_DIR": folder, "DATABASE_URL": "sqlite://"}).test_client()
+    conference = client.get("/activities/quality-conference.ics")
+    assert conference.last_modified == dt.datetime(2030, 8, 20, 1, 0, tzinfo=dt.UTC)
+    assert client.get("/calendar.ics").last_modified == dt.datetime(2030, 8, 30, 8, 0, tzinfo=dt.UTC)
