@@ -27,11 +27,16 @@ from generators.script import LANGUAGE_TAGS, Script
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000/"
 
 
+def with_slash(url: str) -> str:
+    """A site root ends with a slash: paths are joined onto it (``base + "activities/…"``)."""
+    return url if url.endswith("/") else url + "/"
+
+
 def public_url(app: Flask) -> str:
     """The public root an app publishes under outside a request (posters' QR codes, the scheduler's
-    renders): ``PUBLIC_URL``, else ``DEFAULT_PUBLIC_URL``."""
+    renders): ``PUBLIC_URL``, else ``DEFAULT_PUBLIC_URL``, ending with a slash."""
     configured: str | None = app.config.get("PUBLIC_URL")
-    return configured or DEFAULT_PUBLIC_URL
+    return with_slash(configured or DEFAULT_PUBLIC_URL)
 
 
 def campaign() -> Campaign:
@@ -51,8 +56,7 @@ def now() -> dt.datetime:
 def base_url() -> str:
     """The public root of the site, ending with a slash: ``PUBLIC_URL`` if configured, else this host."""
     configured: str | None = current_app.config.get("PUBLIC_URL")
-    root = configured or request.url_root
-    return root if root.endswith("/") else root + "/"
+    return with_slash(configured or request.url_root)
 
 
 def webcal(url: str) -> str:

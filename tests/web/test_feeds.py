@@ -64,3 +64,14 @@ def test_feeds_json(client: FlaskClient) -> None:
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.get_data().count(b"BEGIN:VEVENT") == feed["events"], path
+
+
+def test_a_public_url_without_its_slash_still_joins_paths(client: FlaskClient) -> None:
+    """PUBLIC_URL written without the trailing slash: links and the posters' QR codes (drawn with no
+    request) still join their paths onto it, not onto its last letter."""
+    from web.context import public_url
+
+    client.application.config["PUBLIC_URL"] = "https://qm.example/site"
+    assert public_url(client.application) == "https://qm.example/site/"
+    body = client.get("/calendar.ics").get_data().replace(b"\r\n ", b"")
+    assert b"URL:https://qm.example/site/activities/quality-conference" in body

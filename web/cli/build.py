@@ -22,9 +22,8 @@ from web.cli.common import (
     iso_date,
     progress_bar,
     unknown_format,
-    with_slash,
 )
-from web.context import DEFAULT_PUBLIC_URL
+from web.context import DEFAULT_PUBLIC_URL, with_slash
 from web.export import export_site
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")

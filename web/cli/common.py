@@ -55,10 +55,6 @@ def unknown_format(formats: tuple[str, ...]) -> bool:
     return bool(unknown)
 
 
-def with_slash(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
 @contextlib.contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A ``progress(done, total)`` callback drawn as click's progress bar on standard error (on a
