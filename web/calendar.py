@@ -24,7 +24,7 @@ from generators.feeds import ActivityFeed, Feed, activity_url
 from generators.model import CONFIDENCE_LABELS, Activity, Campaign
 from generators.month_grid import dated_days, month_grid, months, spans_period
 from generators.script import Script, in_script
-from generators.selection import ALL, COMPLETE, KEY_DATES, Cut
+from generators.selection import ALL, COMPLETE, KEY_DATES, Cut, cuts
 from web.context import base_url, campaign, root, use_script, webcal
 from web.feeds import ics_response
 
@@ -147,19 +147,17 @@ def _holds(loaded: Campaign, feed: Feed) -> dict[str, int]:
     return {"dated": len(feed.activities(loaded)), "undated": len(feed.summarised(loaded))}
 
 
+#: The filter's groups of cuts, in the order the form shows them.
+_FILTER_GROUPS = {"organizer-kind": "主辦單位類型", "kind": "活動類型", "organizer": "主辦單位"}
+
+
 def _filter_options(loaded: Campaign, script: Script) -> list[tuple[str, list[tuple[str, str]]]]:
-    used_organizers = {o for a in loaded.activities for o in a.organizers}
-    used_kinds = {a.kind for a in loaded.activities}
+    """The filter's choices: the campaign's cuts (``selection.cuts``, so only what some activity has),
+    grouped, each as its view's folder and its label."""
+    chosen = [c for c in cuts(loaded) if c.group in _FILTER_GROUPS]
     return [
-        ("主辦單位類型", [(f"organizer-kinds/{k}/", label) for k, label in loaded.organizer_kinds.items()]),
-        (
-            "活動類型",
-            [(f"kinds/{k}/", label) for k, label in loaded.activity_kinds.items() if k in used_kinds],
-        ),
-        (
-            "主辦單位",
-            [(f"organizers/{o.id}/", o.short) for o in loaded.organizers.values() if o.id in used_organizers],
-        ),
+        (heading, [(c.segment, c.label(loaded, short=True) or "") for c in chosen if c.group == group])
+        for group, heading in _FILTER_GROUPS.items()
     ]
 
 

@@ -83,6 +83,9 @@ def test_filters(client: FlaskClient) -> None:
     redirect = client.get("/filter?to=kinds/week/")
     assert redirect.status_code == 303 and redirect.headers["Location"] == "/kinds/week/"
     assert client.get("/hans/filter?to=").headers["Location"] == "/hans/"
+    # The filter offers the cuts that have feeds: no organizer kind that no organizer of an activity has.
+    home = client.get("/").get_data(as_text=True)
+    assert 'value="organizer-kinds/department/"' in home and "organizer-kinds/association/" not in home
 
 
 def test_subscribe_panel(client: FlaskClient) -> None:
