@@ -36,11 +36,8 @@ class Bounds:
 
 def organizers(file: TomlFile, kinds: Mapping[str, str] | None) -> tuple[dict[str, Organizer], set[str]]:
     """The valid organizers, and every id declared (for reference checks that should not cascade)."""
-    records = records_of(file, "organizer", "organizer", siblings=("renamed",))
-    if file.data is not None:
-        for key in file.data:
-            if key not in ("organizer", "renamed"):
-                file.error(f"unknown table or key '{key}' (the file holds [[organizer]] tables, [renamed])")
+    file.check_tables("organizer", "renamed")
+    records = records_of(file, "organizer", "organizer")
     organizers: dict[str, Organizer] = {}
     ids = [r.ident() for r in records]
     declared = {i for i in ids if i is not None}
@@ -204,6 +201,7 @@ def activities(
     file: TomlFile, bounds: Bounds, organizers: set[str] | None, notice: Notice | None
 ) -> list[Activity]:
     """The valid activities; ``organizers`` are the declared ids (``None``: not known, not checked)."""
+    file.check_tables("activity")
     records = records_of(file, "activity", "activity")
     ids = [r.ident() for r in records]
     activities = [

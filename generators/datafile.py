@@ -107,6 +107,12 @@ class TomlFile:
     ) -> None:
         self.errors.append(DataError(self.name, reason, line, record, field))
 
+    def check_tables(self, *allowed: str) -> None:
+        """Report every top-level table or key of the file that is not one of ``allowed``."""
+        for name in self.data or {}:
+            if name not in allowed:
+                self.error(f"unknown table or key '{name}' (the file holds: {', '.join(allowed)})")
+
     def table_line(self, header: str, index: int = 0) -> int | None:
         """The line of the ``index``-th ``[header]`` or ``[[header]]`` of the file."""
         pattern = re.compile(rf"\s*\[\[?\s*{re.escape(header)}\s*\]\]?\s*(#.*)?\Z")
@@ -253,11 +259,9 @@ def describe(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def records_of(
-    file: TomlFile, key: str, label: str, *, siblings: tuple[str, ...] = (), required: bool = True
-) -> list[TomlRecord]:
-    """The ``[[key]]`` tables of ``file`` as records labelled by their id. ``siblings`` are the other
-    tables the file may hold; any other top-level name is reported."""
+def records_of(file: TomlFile, key: str, label: str, *, required: bool = True) -> list[TomlRecord]:
+    """The ``[[key]]`` tables of ``file`` as records labelled by their id (a file with other tables
+    names them with ``TomlFile.check_tables``)."""
     if file.data is None:
         return []
     tables = file.data.get(key)
@@ -268,10 +272,6 @@ def records_of(
     if not isinstance(tables, list):
         file.error(f"'{key}' must be written as [[{key}]] tables", line=file.table_line(key))
         return []
-    known = (key, *siblings)
-    for name in file.data:
-        if name not in known and not siblings:
-            file.error(f"unknown table or key '{name}' (this file holds [[{key}]] tables)")
     records = []
     for index, table in enumerate(tables):
         ident = table.get("id") if isinstance(table, dict) else None

@@ -196,11 +196,8 @@ def load_fleet(path: Path, campaign: Campaign) -> Fleet:
     errors: list[DataError] = []
     file = TomlFile(path, errors)
     known_designs = {d.id for d in designs(campaign)}
-    if file.data is not None:
-        for name in file.data:
-            if name not in ("programme", "special", "screen"):
-                file.error(f"unknown table '{name}' (the tables are: programme, special, screen)")
-    programme_records = records_of(file, "programme", "programme", siblings=("special", "screen"))
+    file.check_tables("programme", "special", "screen")
+    programme_records = records_of(file, "programme", "programme")
     programmes: dict[str, Programme] = {}
     names = [r.ident() for r in programme_records]
     declared = {n for n in names if n is not None}
@@ -211,9 +208,7 @@ def load_fleet(path: Path, campaign: Campaign) -> Fleet:
             programmes[ident] = Programme(ident, slides)
 
     specials: dict[dt.date, str] = {}
-    for index, record in enumerate(
-        records_of(file, "special", "special day", siblings=("programme", "screen"), required=False)
-    ):
+    for index, record in enumerate(records_of(file, "special", "special day", required=False)):
         record.label = f"special day #{index + 1}"
         record.check_fields(("date", "programme"))
         day, programme = record.date("date"), record.text("programme")
@@ -230,7 +225,7 @@ def load_fleet(path: Path, campaign: Campaign) -> Fleet:
             specials[day] = programme
 
     screens = []
-    screen_records = records_of(file, "screen", "screen", siblings=("programme", "special"))
+    screen_records = records_of(file, "screen", "screen")
     ids = [r.ident() for r in screen_records]
     for ident, record in unique_ids(screen_records, ids).items():
         record.check_fields(("id", "name", "location", "format", "script", "programme", "dayparts"))

@@ -94,9 +94,7 @@ class Facts:
 def _campaign_facts(file: TomlFile) -> Facts:
     if file.data is None:
         return Facts()
-    for name in file.data:
-        if name not in ("campaign", "organizer_kinds", "activity_kinds"):
-            file.error(f"unknown table '{name}' (the tables are: campaign, organizer_kinds, activity_kinds)")
+    file.check_tables("campaign", "organizer_kinds", "activity_kinds")
     if not isinstance(file.data.get("campaign"), dict):
         file.error("needs a [campaign] table")
         return Facts()
