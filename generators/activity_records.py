@@ -72,7 +72,7 @@ def renamed(file: TomlFile, declared: set[str]) -> dict[str, str]:
         if reason is None:
             found[old] = new
         else:
-            file.error(reason, line=line, record="[renamed]", field=old)
+            file.error(reason, line=file.field_line("renamed", 0, old), record="[renamed]", field=old)
     return found
 
 

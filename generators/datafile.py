@@ -124,7 +124,7 @@ class TomlFile:
         start = self.table_line(header, index)
         if start is None or field is None:
             return start
-        key = re.compile(rf"\s*{re.escape(field)}\s*=")
+        key = re.compile(rf"\s*(\"?){re.escape(field)}\1\s*=")  # a bare or a quoted key
         for n in range(start, len(self.lines)):
             text = self.lines[n]
             if text.lstrip().startswith("["):

@@ -123,9 +123,7 @@ class SiteWriter:
         if name.startswith("/") or ".." in name.split("/") or name == LEDGER:
             raise ExportError(f"{name!r} is not a file of the site")
         self.files.add(name)
-        target = self.root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
+        return self.root / name  # write_atomic and copy_atomic make its folder
 
     def _ledger(self) -> set[str]:
         ledger = self.root / LEDGER

@@ -169,9 +169,7 @@ def load_campaign(folder: Path, *, revisions: bool = True) -> Campaign:
     _check_issuers(facts, known)
     if errors:
         raise CampaignError(errors)
-    campaign = dataclasses.replace(
-        _campaign(facts, organizers, activities, notice), renamed_organizers=renamed
-    )
+    campaign = _campaign(facts, organizers, activities, notice, renamed)
     check_glyphs(campaign, files)
     if revisions and not errors:
         campaign = _with_revisions(campaign, folder, errors)
@@ -202,7 +200,11 @@ def _check_issuers(facts: Facts, declared: set[str] | None) -> None:
 
 
 def _campaign(
-    facts: Facts, organizers: Mapping[str, Organizer], activities: Sequence[Activity], notice: Notice | None
+    facts: Facts,
+    organizers: Mapping[str, Organizer],
+    activities: Sequence[Activity],
+    notice: Notice | None,
+    renamed: Mapping[str, str],
 ) -> Campaign:
     """The campaign of facts that loaded without an error (every one is set)."""
     assert facts.id and facts.name and facts.title and facts.document_number and facts.theme
@@ -225,6 +227,7 @@ def _campaign(
         organizers=organizers,
         activities=tuple(activities),
         notice=notice.text if notice is not None else None,
+        renamed_organizers=renamed,
     )
 
 

@@ -69,9 +69,10 @@ class Job:
         return f"{self.format}/{self.script}/{self.design}"
 
 
-def jobs(campaign: Campaign) -> list[Job]:
-    """Every poster of the campaign: each design in each format and script."""
-    return [Job(d.id, fmt.id, sc) for d in designs(campaign) for fmt in FORMATS for sc in SCRIPTS]
+def jobs(campaign: Campaign, drawn: list[Design] | None = None) -> list[Job]:
+    """Every poster of the campaign: each design (``drawn``, if the caller has them) in each format and
+    script."""
+    return [Job(d.id, fmt.id, sc) for d in drawn or designs(campaign) for fmt in FORMATS for sc in SCRIPTS]
 
 
 def library_versions() -> dict[str, str]:
@@ -242,8 +243,9 @@ def _render_set(
     progress: Progress | None,
     only: Callable[[Job], bool] | None,
 ) -> Result:
-    by_id = {d.id: d for d in designs(campaign)}
-    every = jobs(campaign)
+    all_designs = designs(campaign)
+    by_id = {d.id: d for d in all_designs}
+    every = jobs(campaign, all_designs)
     wanted = [j for j in every if only is None or only(j)]
     code = code_digest()
     keys = {j: cache_key(by_id[j.design], j, base_url, code) for j in wanted}

@@ -9,7 +9,6 @@ from typing import Literal
 from generators.typeset import Direction
 
 RED = (200, 22, 29)
-RED_DARK = (150, 12, 20)
 GOLD = (255, 209, 64)
 WHITE = (255, 255, 255)
 

@@ -289,7 +289,7 @@ def test_a_bad_renamed_table_is_named(edit: Edit, renamed: str, field: str, reas
         )
     )
     assert error.file.endswith("organizers.toml")
-    assert (error.line, error.record, error.field) == (1, "[renamed]", field)
+    assert (error.line, error.record, error.field) == (2, "[renamed]", field)  # the key's own line
     assert reason in error.reason
 
 
