@@ -16,19 +16,39 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from generators.fleet import fleet_path
+from generators.loader import CAMPAIGN_FILE
+
 #: The files of a data folder that loading reads.
 _PATTERNS = ("*.toml", "*.txt")
 
 
-def _files(folder: Path) -> list[Path]:
-    return sorted(p for pattern in _PATTERNS for p in folder.rglob(pattern) if p.is_file())
+def _root(data_dir: Path) -> Path:
+    """The folder the copy mirrors: a campaign folder's parent, where its fleet file lies beside it."""
+    return data_dir.parent if (data_dir / CAMPAIGN_FILE).is_file() else data_dir
 
 
-def _digest(folder: Path) -> str:
+def _files(data_dir: Path) -> list[tuple[str, Path]]:
+    """What loading ``data_dir`` reads (its files and the fleet file, wherever ``fleet_path`` finds it),
+    each with its path in the copy."""
+    found = {p for pattern in _PATTERNS for p in data_dir.rglob(pattern) if p.is_file()}
+    fleet = fleet_path(data_dir)
+    if fleet.is_file():
+        found.add(fleet)
+    root = _root(data_dir)
+    return sorted((str(p.relative_to(root)), p) for p in found)
+
+
+def _digest(data_dir: Path) -> str:
     digest = hashlib.sha256()
-    for path in _files(folder):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, path in _files(data_dir):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _served(copy: Path, data_dir: Path) -> Path:
+    """The data folder inside a copy: the copy, or the campaign folder in it."""
+    return copy / data_dir.name if _root(data_dir) != data_dir else copy
 
 
 def place(instance: Path, data_dir: Path) -> Path:
@@ -51,16 +71,16 @@ def remember(instance: Path, data_dir: Path, verify: Callable[[Path], object]) -
             return True
         fresh = target.with_name(f"{target.name}.{os.getpid()}.new")
         shutil.rmtree(fresh, ignore_errors=True)
-        for path in _files(data_dir):
-            copy = fresh / path.relative_to(data_dir)
+        for name, path in _files(data_dir):
+            copy = fresh / name
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, copy)
         try:
-            verify(fresh)
+            verify(_served(fresh, data_dir))
         except Exception:  # changed since it loaded (an edit under way): keep the copy that was good
             shutil.rmtree(fresh, ignore_errors=True)
             return False
-        (fresh / ".digest").write_text(_digest(fresh))
+        (fresh / ".digest").write_text(_digest(_served(fresh, data_dir)))
         old = target.with_name(f"{target.name}.{os.getpid()}.old")
         with contextlib.suppress(FileNotFoundError):
             target.rename(old)
@@ -72,4 +92,7 @@ def remember(instance: Path, data_dir: Path, verify: Callable[[Path], object]) -
 def recall(instance: Path, data_dir: Path) -> Path | None:
     """The last good copy of a data folder, or ``None`` if it never loaded here."""
     target = place(instance, data_dir)
-    return target if (target / ".digest").is_file() else None
+    if not (target / ".digest").is_file():
+        return None
+    inside = target / data_dir.name
+    return inside if (inside / CAMPAIGN_FILE).is_file() else target

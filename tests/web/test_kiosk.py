@@ -173,3 +173,28 @@ def test_event_stream_sends_the_version(kiosk: FlaskClient) -> None:
     version = kiosk.get("/kiosk/hq-lobby-east/programme.json").json["version"]  # type: ignore[index]
     assert response.mimetype == "text/event-stream"
     assert f"event: version\ndata: {version}\n\n" in body
+
+
+def test_the_last_good_copy_of_a_campaign_folder_keeps_its_fleet(tiny_fleet: Path, tmp_path: Path) -> None:
+    """A data folder that is one campaign folder, its fleet file beside it: after the data breaks, an app
+    starting on the last good copy still has its screens."""
+    config = {
+        "TESTING": True, "LAST_GOOD_DATA": True, "DATA_DIR": tiny_fleet,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
+    }  # fmt: skip
+    instance = tmp_path / "instance"
+    first = create_app(config)
+    assert first.extensions["fleet"] is not None
+    from web import lastgood
+
+    lastgood.remember(instance, tiny_fleet, lambda copy: None)
+    (tiny_fleet / "activities.toml").write_text("[[activity]\nbroken", encoding="utf-8")
+    copy = lastgood.recall(instance, tiny_fleet)
+    assert copy is not None and (copy / "campaign.toml").is_file()
+    from generators.fleet import load_fleet_for
+    from generators.loader import load_current
+
+    fleet = load_fleet_for(copy, load_current(copy))
+    assert fleet is not None and [s.id for s in fleet.screens] == [
+        s.id for s in first.extensions["fleet"].screens
+    ]
