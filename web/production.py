@@ -23,7 +23,7 @@ import sys
 import threading
 from typing import Any
 
-from generators.posters.batch import parent_death_signal
+from generators.process import parent_death_signal
 from web import _configured, instance_folder
 
 wsgi_app = "web:create_app()"

@@ -16,7 +16,6 @@ are still there.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import hashlib
 import importlib.metadata
@@ -48,6 +47,7 @@ from generators.posters.manifest import (
     load_manifest,
     save_manifest,
 )
+from generators.process import parent_death_signal
 from generators.script import SCRIPTS, Script, in_script
 
 #: The libraries whose output is in the pixels: an upgrade of any re-renders everything.
@@ -123,13 +123,6 @@ class _Worker:
 
 
 _worker: _Worker | None = None
-
-
-def parent_death_signal(sig: int) -> None:
-    """Ask the kernel to send this process ``sig`` when the thread that started it ends (Linux's
-    PR_SET_PDEATHSIG; nothing elsewhere)."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, sig)
 
 
 def _die_with_parent(parent: int) -> None:
