@@ -34,7 +34,7 @@ from generators.fleet import Fleet, Screen
 from generators.programme import DAYS_AHEAD, OFFLINE_AFTER, online, programme_document, showing_at
 from web.context import campaign, json_response, now, one_script, use_script
 from web.errors import _answer
-from web.posters import manifest, poster_document
+from web.posters import poster_urls
 from web.state import State, StateUnavailable, database_url
 
 bp = Blueprint("kiosk", __name__)
@@ -64,11 +64,7 @@ def state() -> State:
 
 def _images(screen: Screen) -> dict[str, str]:
     """The poster of each design for a screen's format and script, by content-hashed URL."""
-    return {
-        e.design: poster_document(e)["url"]
-        for e in manifest().posters
-        if e.format == screen.format and e.script == screen.script
-    }
+    return dict(poster_urls(screen.format, screen.script))
 
 
 def cached_programme(
@@ -83,18 +79,18 @@ def cached_programme(
     not each rebuild eight days of timeline."""
     loaded = campaign()
     day = moment.astimezone(loaded.timezone).date()
-    images = _images(screen)
+    images = poster_urls(screen.format, screen.script)
     if reloads is None:
         try:
             reloads = state().reloads(screen.id)
         except StateUnavailable as exc:  # the screens play on; only the reload count is not known
             current_app.logger.error("%s", exc)
             reloads = 0
-    key = (screen.id, day, days, reloads, tuple(sorted(images.items())))
+    key = (screen.id, day, days, reloads, images)
     cache: dict[tuple[Any, ...], dict[str, Any]] = current_app.extensions.setdefault("kiosk_programmes", {})
     found = cache.get(key)
     if found is None:
-        found = programme_document(fleet(), loaded, screen, day, images, reloads, days)
+        found = programme_document(fleet(), loaded, screen, day, dict(images), reloads, days)
         if len(cache) > 256:
             cache.clear()
         cache[key] = found

@@ -55,6 +55,23 @@ def manifest() -> Manifest:
     return found
 
 
+def poster_urls(format: str, script: str) -> tuple[tuple[str, str], ...]:
+    """The poster URL of each design in a format and script, sorted by design: worked out once per
+    manifest (every open kiosk stream asks for its screen's each second)."""
+    current = manifest()
+    cached = current_app.extensions.get("poster_urls")
+    if cached is None or cached[0] is not current:
+        table: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for entry in current.posters:
+            table.setdefault((entry.format, entry.script), []).append(
+                (entry.design, file_url(entry, entry.file))
+            )
+        cached = (current, {where: tuple(sorted(urls)) for where, urls in table.items()})
+        current_app.extensions["poster_urls"] = cached
+    found: tuple[tuple[str, str], ...] = cached[1].get((format, script), ())
+    return found
+
+
 def file_url(entry: Entry, file: str) -> str:
     """A file's content-hashed path (``/posters/<first 16 hex of the poster's sha256>/<file>``): built
     by hand, since kiosk event streams need it outside a request."""
