@@ -92,7 +92,7 @@ class Feed:
 
     def title(self, campaign: Campaign) -> str:
         """The calendar's name as subscribers see it, in the feed's script."""
-        name = f"{campaign.name}活動"
+        name = wording.campaign_activities(campaign.name)
         if self.cut == KEY_DATES:
             name += " · 重點日期"
         elif self.cut == COMPLETE:
@@ -240,7 +240,7 @@ def period_description(campaign: Campaign, feed: Feed, base_url: str) -> str:
     others = feed.summarised(campaign)
     lines = [wording.labelled(campaign.name, wording.days(campaign.start, campaign.end))]
     if others:
-        lines.append(f"另有{len(others)}項活動在活動期間進行，通知未列具體日期：")
+        lines.append(f"{wording.running(len(others))}，通知未列具體日期：")
         lines += [f"・{a.title}" for a in others]
     lines.append(wording.labelled("活動列表", feed.list_url(base_url)))
     return "\n".join(lines)

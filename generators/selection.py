@@ -105,14 +105,7 @@ class Cut:
 
     def exists_in(self, campaign: Campaign) -> bool:
         """Whether the key names something of ``campaign``."""
-        if self.key is None:
-            return True
-        known = {
-            "organizer": campaign.organizers,
-            "organizer-kind": campaign.organizer_kinds,
-            "kind": campaign.activity_kinds,
-        }[self.group]
-        return self.key in known
+        return not self.selection.problems(campaign)
 
     @property
     def segment(self) -> str:
@@ -122,11 +115,7 @@ class Cut:
     @staticmethod
     def from_segment(segment: str, key: str) -> Cut:
         """The cut of a view's folder (``organizers``, ``samr``); ``KeyError`` for an unknown folder."""
-        group = (
-            next(g for g, s in _SEGMENTS.items() if s == segment) if segment in _SEGMENTS.values() else None
-        )
-        if group is None:
-            raise KeyError(segment)
+        group = {folder: group for group, folder in _SEGMENTS.items()}[segment]
         return Cut(group, key)
 
     @staticmethod

@@ -61,6 +61,17 @@ def period_title(first: dt.date, last: dt.date) -> str:
     return days(first, last)
 
 
+def campaign_activities(name: str) -> str:
+    """2022年全國“質量月”活動: the campaign's activities, as the posters' kicker and the feeds' name."""
+    return f"{name}活動"
+
+
+def running(count: int, *, others: bool = True) -> str:
+    """另有12項活動在活動期間進行 (or 今日有…, when a day has nothing of its own): the activities that
+    run through the period without a day of their own."""
+    return f"{'另有' if others else '今日有'}{count}項活動在活動期間進行"
+
+
 def labelled(label: str, value: str) -> str:
     """主辦：市場監管總局"""
     return f"{label}：{value}"

@@ -43,7 +43,7 @@ class Design:
 
 
 def _kicker(campaign: Campaign) -> str:
-    return f"{campaign.name}活動"
+    return wording.campaign_activities(campaign.name)
 
 
 def _organizers(campaign: Campaign, ids: Iterable[str]) -> str:
@@ -80,7 +80,7 @@ def today_design(campaign: Campaign, day: dt.date) -> Design:
     dated = [a for a in on_day if a.span.own]
     running = len(on_day) - len(dated)
     items = tuple(f"{a.title}{wording.bracketed(_organizers(campaign, a.organizers))}" for a in dated)
-    tail = f"另有{running}項活動在活動期間進行" if items else f"今日有{running}項活動在活動期間進行"
+    tail = wording.running(running, others=bool(items))
     roles = {
         "kicker": f"{_kicker(campaign)}·今日活動",
         "headline": f"{wording.month_day(day)} {wording.weekday(day)}",
