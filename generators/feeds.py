@@ -90,6 +90,10 @@ class Feed:
         """How many events the feed holds."""
         return len(self.activities(campaign)) + (1 if self.has_period_event else 0)
 
+    def dated(self, campaign: Campaign) -> int:
+        """How many of the feed's activities have a date of their own."""
+        return sum(1 for a in self.selected(campaign) if a.span.own)
+
     def title(self, campaign: Campaign) -> str:
         """The calendar's name as subscribers see it, in the feed's script."""
         name = wording.campaign_activities(campaign.name)

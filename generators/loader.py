@@ -57,10 +57,14 @@ def find_campaigns(data_dir: Path) -> list[Path]:
     return found
 
 
+def current(campaigns: Sequence[Campaign]) -> Campaign:
+    """Of several campaigns, the one that starts last: the one a server publishes."""
+    return max(campaigns, key=lambda c: c.start)
+
+
 def load_current(data_dir: Path) -> Campaign:
     """The campaign of ``data_dir`` that starts last: the one a server publishes."""
-    campaigns = [load_campaign(folder) for folder in find_campaigns(data_dir)]
-    return max(campaigns, key=lambda c: c.start)
+    return current([load_campaign(folder) for folder in find_campaigns(data_dir)])
 
 
 _CAMPAIGN_FIELDS = (

@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Flask
 
-from generators.fleet import load_fleet_for
+from generators.fleet import Fleet, load_fleet_for
 from generators.fonts import shipped
 from generators.loader import CampaignError, load_current
+from generators.model import Campaign
 from web import api, calendar, context, errors, feeds, kiosk, lastgood, posters, security
 
 DEFAULT_DATA = shipped(Path(__file__).resolve().parent.parent / "data", "quality_month_data")
@@ -51,6 +52,12 @@ def configured_data_dir() -> Path:
     return Path(_configured().config["DATA_DIR"])
 
 
+def _load(folder: Path) -> tuple[Campaign, Fleet | None]:
+    """A data folder's campaign (the current one) and its fleet (``None`` without a screens.toml)."""
+    campaign = load_current(folder)
+    return campaign, load_fleet_for(folder, campaign)
+
+
 def _load_data(app: Flask) -> None:
     """Load the campaign and the fleet. Data with errors stops start-up, unless this data folder has
     loaded before (``LAST_GOOD_DATA``, on except under ``TESTING``): then the app serves the last good
@@ -60,8 +67,7 @@ def _load_data(app: Flask) -> None:
     instance = Path(app.instance_path)
     keep = app.config.get("LAST_GOOD_DATA", not app.config.get("TESTING"))
     try:
-        campaign = load_current(data_dir)
-        fleet = load_fleet_for(data_dir, campaign)
+        campaign, fleet = _load(data_dir)
     except CampaignError as exc:
         good = lastgood.recall(instance, data_dir) if keep else None
         if good is None:
@@ -71,14 +77,13 @@ def _load_data(app: Flask) -> None:
             "the data in %s has %d error(s): serving its last good copy (%s) until it is fixed; %s",
             data_dir, len(errors), good, "; ".join(errors[:5]),
         )  # fmt: skip
-        campaign = load_current(good)
-        fleet = load_fleet_for(good, campaign)
+        campaign, fleet = _load(good)
         app.config["DATA_DIR"] = good
         app.extensions["data_errors"] = errors
     else:
         if keep:
             try:
-                lastgood.remember(instance, data_dir, lambda copy: load_fleet_for(copy, load_current(copy)))
+                lastgood.remember(instance, data_dir, _load)
             except OSError as exc:  # a read-only instance folder: the site runs, without the fallback
                 app.logger.warning("cannot keep the last good data in %s: %s", instance, exc)
     app.extensions["campaign"] = campaign

@@ -144,7 +144,7 @@ def _page(template: str, view: View, *, with_qr: bool = True, **context: Any) ->
 def _holds(loaded: Campaign, feed: Feed) -> dict[str, int]:
     """What a feed holds, for its panel to say before anyone subscribes: its activities with a date of
     their own (an event each) and those that only run through the period (named by one event)."""
-    return {"dated": len(feed.activities(loaded)), "undated": len(feed.summarised(loaded))}
+    return {"dated": feed.dated(loaded), "undated": len(feed.summarised(loaded))}
 
 
 #: The filter's groups of cuts, in the order the form shows them.

@@ -102,7 +102,7 @@ def feed_document(feed: Feed, root: str) -> dict[str, object]:
         "url": url,
         "webcal": webcal(url),
         "events": feed.events(campaign()),
-        "dated": sum(1 for a in feed.selected(campaign()) if a.span.own),
+        "dated": feed.dated(campaign()),
     }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from generators.fleet import fleet_path, load_fleet
-from generators.loader import CampaignError, find_campaigns, load_campaign
+from generators.loader import CampaignError, current, find_campaigns, load_campaign
 from generators.model import Campaign
 from generators.revisions import RevisionsError, load_revisions, revise, revisions_path, write_revisions
 from web.cli.common import aware_time, data_dir, data_option
@@ -40,9 +40,8 @@ def check(data: Path | None) -> int:
         )
     fleet_file = fleet_path(folder_of_data)
     if loaded and not errors and fleet_file.exists():
-        current = max(loaded, key=lambda c: c.start)
         try:
-            fleet = load_fleet(fleet_file, current)
+            fleet = load_fleet(fleet_file, current(loaded))
             summaries.append(f"{len(fleet.screens)} screens, {len(fleet.programmes)} programmes")
         except CampaignError as exc:
             errors.extend(str(e) for e in exc.errors)
