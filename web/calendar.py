@@ -7,6 +7,7 @@ Views only turn a request into a selection of the campaign and the selection int
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
@@ -24,7 +25,7 @@ from generators.feeds import ActivityFeed, Feed, activity_url
 from generators.model import CONFIDENCE_LABELS, Activity, Campaign
 from generators.month_grid import dated_days, month_grid, months, spans_period
 from generators.script import Script, in_script
-from generators.selection import ALL, COMPLETE, KEY_DATES, Cut, cuts
+from generators.selection import ALL, COMPLETE, KEY_DATES, Cut, Selection, cuts
 from web.context import base_url, campaign, root, use_script, webcal
 from web.feeds import ics_response
 
@@ -169,9 +170,9 @@ def _day_query() -> dt.date | None:
         day = dt.date.fromisoformat(value)
     except ValueError:
         abort(400, f"date {value!r} is not a date (write YYYY-MM-DD)")
-    loaded = campaign()
-    if not loaded.start <= day <= loaded.end:
-        abort(400, f"{day} is outside the campaign period {loaded.start} to {loaded.end}")
+    problems = Selection(day=day).problems(campaign())
+    if problems:
+        abort(400, problems[0])
     return day
 
 
@@ -200,9 +201,7 @@ def day_list(group: str | None, key: str | None) -> str:
     view = _view(group, key)
     loaded = campaign()
     day = _day_query()
-    chosen = view.cut.selection.select(loaded)
-    if day is not None:
-        chosen = [a for a in chosen if day in a.span.days()]
+    chosen = dataclasses.replace(view.cut.selection, day=day).select(loaded)
     # As in the grid: an activity dated for the whole period is listed once, not under every day.
     whole = [a for a in chosen if a.span.own and spans_period(loaded, a)]
     by_day = dated_days(a for a in chosen if a not in whole)
