@@ -32,7 +32,7 @@ from generators.export import (
     split_link,
 )
 from generators.feeds import all_feeds
-from generators.posters import FORMATS
+from generators.posters import SET_FORMATS
 from generators.posters.manifest import stored
 from generators.programme import DAYS_AHEAD
 from generators.script import SCRIPTS
@@ -100,7 +100,7 @@ class _Export:
             for name in entry.files
         }
         self.zips: dict[str, Path] = {}
-        for fmt in FORMATS:
+        for fmt in SET_FORMATS:
             for script in SCRIPTS:
                 found = zip_file(fmt.id, script)
                 if found is not None:

@@ -19,7 +19,7 @@ from flask import Blueprint, Flask, abort, current_app, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from generators.files import write_atomic
-from generators.posters import FORMATS, FORMATS_BY_ID
+from generators.posters import FORMATS_BY_ID, SET_FORMATS
 from generators.posters.batch import render_set
 from generators.posters.manifest import MANIFEST, Entry, Manifest, load_manifest, stored
 from generators.script import SCRIPTS
@@ -120,7 +120,7 @@ def gallery() -> str:
     all_entries = manifest().posters
     groups = list(_GROUPS)
     group = _choice("design", groups + sorted({e.design for e in all_entries}))
-    fmt = _choice("format", [f.id for f in FORMATS])
+    fmt = _choice("format", [f.id for f in SET_FORMATS])
     given = _choice("script", list(SCRIPTS)) or script_of_path()
     script = use_script("hans" if given == "hans" else "hant")
     chosen = [
@@ -135,13 +135,13 @@ def gallery() -> str:
     return render_template(
         "posters.html",
         entries=[poster_document(e) for e in chosen],
-        formats=FORMATS,
+        formats=SET_FORMATS,
         formats_by_id=FORMATS_BY_ID,
         groups=_GROUPS,
         chosen={"design": group, "format": fmt, "script": script},
         zips=[
             (f, url_for("posters.archive", format=f.id, script=script))
-            for f in FORMATS
+            for f in SET_FORMATS
             if any(e.format == f.id and e.script == script for e in all_entries)
         ],
         rendering=_render_state(),

@@ -13,6 +13,10 @@ in a format (kiosk screens, 4K, A4/A3 print with bleed, banners, square) and a s
 
 from generators.posters.design import Design, designs
 from generators.posters.engine import Rendered, render
-from generators.posters.formats import FORMATS, FORMATS_BY_ID, LAYOUTS, Format
+from generators.posters.formats import FORMATS, FORMATS_BY_ID, LAYOUTS, SET_FORMATS, Format
+from generators.posters.styles import DEFAULT_STYLE, STYLES, STYLES_BY_ID, Style
 
-__all__ = ["FORMATS", "FORMATS_BY_ID", "LAYOUTS", "Design", "Format", "Rendered", "designs", "render"]
+__all__ = [
+    "DEFAULT_STYLE", "FORMATS", "FORMATS_BY_ID", "LAYOUTS", "SET_FORMATS", "STYLES", "STYLES_BY_ID",
+    "Design", "Format", "Rendered", "Style", "designs", "render",
+]  # fmt: skip

@@ -34,9 +34,9 @@ from generators import fonts, script, typeset
 from generators.files import write_atomic
 from generators.model import Campaign
 from generators.posters import design as design_module
-from generators.posters import encode, engine, formats
+from generators.posters import encode, engine, formats, layout, raster, styles, vector
 from generators.posters.design import Design, designs
-from generators.posters.formats import FORMATS, FORMATS_BY_ID
+from generators.posters.formats import FORMATS_BY_ID, SET_FORMATS
 from generators.posters.manifest import (
     STORE,
     Entry,
@@ -51,9 +51,21 @@ from generators.process import parent_death_signal
 from generators.script import SCRIPTS, Script, in_script
 
 #: The libraries whose output is in the pixels: an upgrade of any re-renders everything.
-_DRAWING_LIBRARIES = ("pillow", "rjieba", "opencc", "qrcode")
+_DRAWING_LIBRARIES = ("pillow", "rjieba", "opencc", "qrcode", "fpdf2", "fonttools", "pikepdf")
 #: The code that draws: a change to any re-renders everything.
-_DRAWING_MODULES = (formats, design_module, engine, encode, typeset, fonts, script)
+_DRAWING_MODULES = (
+    formats,
+    design_module,
+    layout,
+    raster,
+    vector,
+    styles,
+    engine,
+    encode,
+    typeset,
+    fonts,
+    script,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -72,7 +84,9 @@ class Job:
 def jobs(campaign: Campaign, drawn: list[Design] | None = None) -> list[Job]:
     """Every poster of the campaign: each design (``drawn``, if the caller has them) in each format and
     script."""
-    return [Job(d.id, fmt.id, sc) for d in drawn or designs(campaign) for fmt in FORMATS for sc in SCRIPTS]
+    return [
+        Job(d.id, fmt.id, sc) for d in drawn or designs(campaign) for fmt in SET_FORMATS for sc in SCRIPTS
+    ]
 
 
 def library_versions() -> dict[str, str]:
@@ -162,7 +176,7 @@ def _render_job(job: Job, key: str) -> Entry | Refusal:
     write_atomic(folder / "thumbs" / f"{job.stem}.jpg", encode.thumbnail(rendered.image))
     pdf = None
     if fmt.print:
-        data = encode.encode_pdf(png, fmt)
+        data = vector.render_pdf(rendered.layout)
         write_atomic(folder / f"{job.stem}.pdf", data)
         pdf = Pdf(f"{job.stem}.pdf", len(data), _digest(data))
     return Entry(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from generators import wording
 from generators.model import Activity, Campaign
@@ -24,6 +24,8 @@ class Design:
     items: tuple[str, ...] = ()
     more: str = ""
     tail: str = ""
+    #: Roles drawn as typed, in either script (a unit's own signature and note), not converted.
+    verbatim: frozenset[str] = frozenset()
 
     def body_texts(self) -> list[str]:
         """The body's text, longest first: the whole list, then shorter ones, for the engine to try."""
@@ -40,6 +42,13 @@ class Design:
     @property
     def headline(self) -> str:
         return self.roles["headline"]
+
+    def signed(self, signature: str = "", note: str = "") -> Design:
+        """The design with a unit's lines added: its name (落款) and a line of its own, drawn as typed."""
+        extra = {role: text for role, text in (("signature", signature), ("note", note)) if text}
+        if not extra:
+            return self
+        return replace(self, roles={**self.roles, **extra}, verbatim=self.verbatim | frozenset(extra))
 
 
 def _kicker(campaign: Campaign) -> str:

@@ -1,11 +1,10 @@
-"""A poster's files: its PNG, its PDF for print and a thumbnail for the gallery. Identical inputs give
-identical bytes (no timestamp anywhere)."""
+"""A poster's PNG and the gallery's thumbnail (the print PDF is :mod:`generators.posters.vector`'s).
+Identical inputs give identical bytes (no timestamp anywhere)."""
 
 from __future__ import annotations
 
 import io
 
-import img2pdf
 from PIL import Image
 
 from generators.posters.formats import Format
@@ -18,24 +17,6 @@ def encode_png(image: Image.Image, fmt: Format) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG", dpi=(fmt.dpi, fmt.dpi), compress_level=3)
     return out.getvalue()
-
-
-def encode_pdf(png: bytes, fmt: Format) -> bytes:
-    """A one-page PDF of a poster's PNG, at the format's resolution: the page is the canvas, bleed
-    included, in real millimetres (its pixels at the format's dpi, not the PNG's rounded pixels per
-    metre). img2pdf puts the PNG's compressed pixel data in unchanged, so the PDF is lossless and costs
-    little to encode; its own writer is asked for, with no date, so identical inputs give identical
-    bytes."""
-    pdf: bytes = img2pdf.convert(
-        png,
-        layout_fun=img2pdf.get_fixed_dpi_layout_fun((fmt.dpi, fmt.dpi)),
-        nodate=True,
-        engine=img2pdf.Engine.internal,
-        # Our PNGs carry no EXIF orientation: asking for it would decode the whole image (PIL reads a
-        # PNG's EXIF only after its pixels), two thirds of the encode's time.
-        rotation=img2pdf.Rotation.none,
-    )
-    return pdf
 
 
 def thumbnail(image: Image.Image, width: int = 360) -> bytes:

@@ -47,7 +47,7 @@ class Entry:
     thumbnail: str
     width: int
     height: int
-    dpi: int
+    dpi: float
     bytes: int
     sha256: str
     key: str

@@ -17,7 +17,7 @@ import pytest
 
 from generators import posters
 from generators.loader import load_campaign
-from generators.posters import FORMATS, batch
+from generators.posters import SET_FORMATS, batch
 from generators.posters.batch import Job, cache_key, jobs, render_set
 from generators.posters.manifest import STORE, Entry, Manifest, intact, load_manifest, save_manifest, stored
 from generators.script import SCRIPTS
@@ -34,7 +34,7 @@ def test_jobs_cover_every_design_format_and_script(tiny: Path) -> None:
     campaign = load_campaign(tiny)
     found = jobs(campaign)
     designs = {j.design for j in found}
-    assert len(found) == len(designs) * len(FORMATS) * len(SCRIPTS)
+    assert len(found) == len(designs) * len(SET_FORMATS) * len(SCRIPTS)
     assert {"theme", "slogan-01", "slogan-02", "today-2030-09-01", "activity-quality-week"} <= designs
 
 
@@ -160,7 +160,7 @@ def test_a_partial_render_keeps_the_rest_of_the_manifest(tiny: Path, tmp_path: P
     assert {e.design for e in again.manifest.posters if e.design.startswith("today-")} == days
     assert all(entry in again.manifest.posters for entry in first.manifest.posters)
     assert (again.rendered, again.reused) == (
-        len(FORMATS) * 2 - 1,
+        len(SET_FORMATS) * 2 - 1,
         1,
     )  # its other formats and scripts, drawn now
 
@@ -178,7 +178,8 @@ def test_the_key_follows_the_text_as_drawn_and_the_libraries(
     assert after[0] == before[0] and after[1] != before[1]
     # Versions come from the packages' metadata: rjieba has no __version__ but has one there.
     versions = batch.library_versions()
-    assert set(versions) == {"pillow", "rjieba", "opencc", "qrcode"} and all(versions.values())
+    assert set(versions) == {"pillow", "rjieba", "opencc", "qrcode", "fpdf2", "fonttools", "pikepdf"}
+    assert all(versions.values())
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9" if name == "rjieba" else real(name))
     assert batch.code_digest() != code

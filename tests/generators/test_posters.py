@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -13,7 +12,8 @@ from PIL import Image, ImageChops, ImageStat
 from generators import posters
 from generators.model import Campaign
 from generators.posters import FORMATS, FORMATS_BY_ID, Design, render
-from generators.posters.encode import encode_pdf, encode_png
+from generators.posters.encode import encode_png
+from generators.posters.engine import render_pdf
 from generators.typeset import CannotFit, MissingGlyph
 from tests.conftest import TESTS
 
@@ -116,12 +116,13 @@ def test_identical_inputs_give_identical_bytes(tiny_campaign: Campaign) -> None:
     first = encode_png(render(design, fmt, "hans", BASE).image, fmt)
     second = encode_png(render(design, fmt, "hans", BASE).image, fmt)
     assert hashlib.sha256(first).digest() == hashlib.sha256(second).digest()
-    assert encode_pdf(first, fmt) == encode_pdf(second, fmt)
-    assert b"tIME" not in first and b"CreationDate" not in encode_pdf(first, fmt)
+    pdf = render_pdf(design, fmt, "hans", BASE)
+    assert pdf == render_pdf(design, fmt, "hans", BASE)
+    assert b"tIME" not in first and b"CreationDate" not in pdf and b"ModDate" not in pdf
 
 
 @pytest.mark.parametrize("format_id", ["a4", "a3"])
-def test_print_formats_are_300_dpi_with_bleed(tiny_campaign: Campaign, format_id: str) -> None:
+def test_print_proofs_are_300_dpi_with_bleed(tiny_campaign: Campaign, format_id: str) -> None:
     fmt = FORMATS_BY_ID[format_id]
     png = encode_png(render(designs(tiny_campaign)["theme"], fmt, "hant", BASE).image, fmt)
     image = Image.open(io.BytesIO(png))
@@ -132,11 +133,6 @@ def test_print_formats_are_300_dpi_with_bleed(tiny_campaign: Campaign, format_id
         round(trim_mm[1] / 25.4 * 300) + 2 * fmt.bleed,
     )
     assert fmt.bleed == round(3 / 25.4 * 300)
-    pdf = encode_pdf(png, fmt).decode("latin-1")
-    width_pt, height_pt = (image.size[0] * 72 / 300, image.size[1] * 72 / 300)
-    media_box = re.search(r"/MediaBox \[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", pdf)
-    assert media_box is not None
-    assert f"{float(media_box[1]):.2f} {float(media_box[2]):.2f}" == f"{width_pt:.2f} {height_pt:.2f}"
 
 
 @pytest.mark.parametrize(("design_id", "format_id", "script"), GOLDEN_CASES)

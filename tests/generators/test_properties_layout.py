@@ -14,9 +14,10 @@ from PIL import Image, ImageChops, ImageDraw
 from generators import fonts, posters
 from generators.loader import load_campaign
 from generators.model import Campaign
-from generators.posters import FORMATS_BY_ID, LAYOUTS, Design, render
+from generators.posters import FORMATS_BY_ID, Design, render
 from generators.posters.engine import background as bare_background
-from generators.posters.formats import box_pixels
+from generators.posters.formats import box_pixels, layout
+from generators.posters.styles import DEFAULT_STYLE, STYLES, Style
 from generators.script import to_hans
 from generators.typeset import CannotFit, MissingGlyph, Setting, TypesetError, _measure, break_points, fit
 from tests.conftest import DATA, TINY
@@ -177,7 +178,10 @@ def _tiny() -> Campaign:
 
 
 #: Formats of a modest size (the print formats and 4K draw the same way, only slower).
-FORMATS = [FORMATS_BY_ID[f] for f in ("kiosk-portrait", "kiosk-landscape", "square", "banner-h", "banner-v")]
+FORMATS = [
+    FORMATS_BY_ID[f]
+    for f in ("kiosk-portrait", "kiosk-landscape", "square", "rollup", "banner-h", "banner-v")
+]
 #: A role's text: mostly drawable and not blank, often short (set as large as its box allows, where
 #: glyphs that overhang their em box matter most), sometimes anything.
 SHORT = st.text(st.one_of(CAMPAIGN, LATIN, PUNCTUATION), min_size=1, max_size=4)
@@ -192,17 +196,21 @@ def designs(draw: st.DrawFn) -> Design:
             roles[role] = draw(ROLE_TEXT)
     items = tuple(draw(st.lists(ROLE_TEXT, max_size=4))) if "body" in roles else ()
     more = draw(st.sampled_from(["等另{n}項", ""])) if items else ""
-    return Design(
+    design = Design(
         "fuzz", roles, "fuzz", items, more, draw(st.sampled_from(["", "另有活動"])) if items else ""
     )
+    # A unit's own lines, drawn as typed, in the footer the layout makes room for.
+    return design.signed(draw(st.one_of(st.just(""), ROLE_TEXT)), draw(st.one_of(st.just(""), ROLE_TEXT)))
 
 
-def _ink_outside_boxes(rendered: posters.Rendered, fmt: posters.Format) -> tuple[int, int, int, int] | None:
+def _ink_outside_boxes(
+    rendered: posters.Rendered, fmt: posters.Format, design: Design, style: Style
+) -> tuple[int, int, int, int] | None:
     """Where the poster differs from its bare background outside every role's box, if anywhere."""
-    background = bare_background(fmt)
+    background = bare_background(fmt, style)
     difference = ImageChops.difference(rendered.image.convert("RGB"), background.convert("RGB")).convert("L")
     blank = ImageDraw.Draw(difference)
-    for role, box in LAYOUTS[fmt.shape].items():
+    for role, box in layout(fmt.shape, frozenset(design.roles)).items():
         x0, y0, x1, y1 = box_pixels(fmt, box)
         blank.rectangle((x0, y0, x1 - 1, y1 - 1), fill=0)
         if role == "qr":  # the QR code sits in its box's bottom-right corner, the size of its square
@@ -212,20 +220,35 @@ def _ink_outside_boxes(rendered: posters.Rendered, fmt: posters.Format) -> tuple
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(design=designs(), fmt=st.sampled_from(FORMATS), script=st.sampled_from(["hant", "hans"]))
-@example(design=Design("fuzz", {"headline": "Quality gjpqy"}), fmt=FORMATS_BY_ID["banner-h"], script="hant")
-@example(design=Design("fuzz", {"headline": "·，"}), fmt=FORMATS_BY_ID["kiosk-landscape"], script="hans")
+@given(
+    design=designs(),
+    fmt=st.sampled_from(FORMATS),
+    script=st.sampled_from(["hant", "hans"]),
+    style=st.sampled_from(STYLES),
+)
+@example(
+    design=Design("fuzz", {"headline": "Quality gjpqy"}),
+    fmt=FORMATS_BY_ID["banner-h"],
+    script="hant",
+    style=DEFAULT_STYLE,
+)
+@example(
+    design=Design("fuzz", {"headline": "·，"}),
+    fmt=FORMATS_BY_ID["kiosk-landscape"],
+    script="hans",
+    style=DEFAULT_STYLE,
+)
 def test_a_poster_of_random_text_is_drawn_inside_its_boxes_or_refused(
-    design: Design, fmt: posters.Format, script: str
+    design: Design, fmt: posters.Format, script: str, style: Style
 ) -> None:
     def texts(role: str) -> list[str]:
         return [
-            t if script == "hant" else to_hans(t)
+            t if script == "hant" or role in design.verbatim else to_hans(t)
             for t in (design.body_texts() if role == "body" else [design.roles[role]])
         ]
 
     try:
-        rendered = render(design, fmt, script, BASE)
+        rendered = render(design, fmt, script, BASE, style)
     except TypesetError as exc:
         event(type(exc).__name__)
         message = str(exc)
@@ -238,7 +261,7 @@ def test_a_poster_of_random_text_is_drawn_inside_its_boxes_or_refused(
         return
     event("drawn")
     assert isinstance(rendered.image, Image.Image) and rendered.image.size == (fmt.width, fmt.height)
-    outside = _ink_outside_boxes(rendered, fmt)
+    outside = _ink_outside_boxes(rendered, fmt, design, style)
     assert outside is None, f"ink outside the text boxes at {outside}"
     for placed in rendered.placed:
         if placed.setting is not None:  # all of a text is set (the body: one of its shorter forms)
