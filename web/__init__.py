@@ -13,7 +13,7 @@ from generators.fleet import Fleet, load_fleet_for
 from generators.fonts import shipped
 from generators.loader import CampaignError, load_current
 from generators.model import Campaign
-from web import api, calendar, context, errors, feeds, kiosk, lastgood, posters, security
+from web import api, calendar, context, errors, feeds, kiosk, lastgood, posters, security, studio
 
 DEFAULT_DATA = shipped(Path(__file__).resolve().parent.parent / "data", "quality_month_data")
 
@@ -117,4 +117,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     calendar.init_app(app)
     posters.init_app(app)
     kiosk.init_app(app)
+    studio.init_app(app)
     return app

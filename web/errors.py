@@ -10,6 +10,9 @@ from werkzeug.wrappers import Response
 from generators.script import in_script
 from web.context import script_of_path, use_script
 
+#: Paths answered in plain words: the studio's files (an image URL has no page to show a refusal on).
+_PLAIN = frozenset({"/studio/poster.png", "/studio/poster.pdf"})
+
 
 def _wants_json() -> bool:
     return request.path.endswith((".json", ".ics")) or request.path == "/healthz"
@@ -17,6 +20,17 @@ def _wants_json() -> bool:
 
 def _answer(error: HTTPException) -> Response:
     code = error.code or 500
+    response = _body(error, code)
+    # What the client must know beyond the body: the methods allowed (405), when to try again (429).
+    for name, value in error.get_headers():
+        if name.lower() in ("allow", "retry-after") and code in (405, 429, 503):
+            response.headers[name] = value
+    return response
+
+
+def _body(error: HTTPException, code: int) -> Response:
+    if request.path in _PLAIN:
+        return Response(f"{code} {error.name}: {error.description}\n", status=code, mimetype="text/plain")
     if _wants_json():
         answer: Response = jsonify(error={"code": code, "name": error.name, "message": error.description})
         answer.status_code = code
@@ -26,10 +40,7 @@ def _answer(error: HTTPException) -> Response:
     body = render_template(
         "error.html", code=code, name=error.name, message=error.description, home=in_script(home, script)
     )
-    response = Response(body, status=code, mimetype="text/html")
-    if code == 405 and error.get_headers():
-        response.headers.update({k: v for k, v in error.get_headers() if k.lower() == "allow"})
-    return response
+    return Response(body, status=code, mimetype="text/html")
 
 
 def init_app(app: Flask) -> None:
