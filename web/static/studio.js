@@ -1,7 +1,7 @@
 // The studio's preview follows the form as it changes: the URL (so a link reproduces the poster), the
 // preview image and the download links. Without JavaScript the form submits and the page comes back.
 // The form's data-state says what the page shows: "loading", "ready", or "error" (the reason in words
-// in #s-problem); each change ends with a "studio:state" event on the form.
+// in #s-problem); each change ends with a "studio:state" event on the form ("ready" or "error").
 const form = document.querySelector("form.studio-form");
 const preview = document.getElementById("s-preview");
 const png = document.getElementById("s-png");
@@ -24,7 +24,7 @@ function settle(state, message) {
   form.dataset.state = state;
   problem.hidden = state !== "error";
   problem.textContent = state === "error" ? message : "";
-  form.dispatchEvent(new CustomEvent("studio:state", { detail: { state } }));
+  if (state !== "loading") form.dispatchEvent(new CustomEvent("studio:state", { detail: { state } }));
 }
 
 async function update() {
@@ -50,11 +50,14 @@ async function update() {
     settle("error", reason);
     return;
   }
-  const blob = await answer.blob();
+  // The image is shown from its URL (the answer is cached, by the browser and by the studio), and
+  // "ready" is said once it has loaded.
+  await new Promise((resolve) => {
+    preview.addEventListener("load", resolve, { once: true });
+    preview.addEventListener("error", resolve, { once: true });
+    preview.src = file;
+  });
   if (number !== asked) return;
-  const old = preview.src;
-  preview.src = URL.createObjectURL(blob);
-  if (old.startsWith("blob:")) URL.revokeObjectURL(old);
   preview.hidden = false;
   png.href = `${file}&download=1`;
   png.hidden = false;
