@@ -3,6 +3,8 @@
 Every font lives in ``assets/fonts/``: OFL subsets of Noto Sans CJK and Noto Serif CJK, renamed as the
 OFL asks (a subset is a Modified Version). Traditional text is drawn with the TC faces and Simplified
 text with the SC faces, because 27 of the campaign's characters have different glyph shapes in each.
+Every face carries the same common set beyond the data (all of GB2312 and Big5 and the Simplified forms
+of Big5, see ``common_characters``), since a name may be typed in the other script.
 """
 
 from __future__ import annotations
@@ -135,38 +137,41 @@ def digest(faces: Iterable[Face] = FACES) -> str:
 # --- building the subsets ------------------------------------------------------------------------
 
 
-def _decode_range(codec: str, leads: Iterable[int], trails: Iterable[int]) -> Iterator[str]:
-    trails = list(trails)
-    for lead in leads:
-        for trail in trails:
-            try:
-                yield codecs.decode(bytes((lead, trail)), codec)
-            except UnicodeDecodeError:
-                continue
+#: The two-byte codes of the common set, as (codec, first code, last code): GB2312 rows 1-3 (punctuation,
+#: symbols, numerals and full-width forms), GB2312 rows 16-87 (both levels: 6,763 hanzi) and Big5 levels
+#: 1 (A440-C67E: 5,401 hanzi) and 2 (C940-F9D5: 7,652 hanzi).
+_GB2312_SYMBOLS = ("gb2312", 0xA1A1, 0xA3FE)
+_GB2312_HANZI = ("gb2312", 0xB0A1, 0xF7FE)
+_BIG5_HANZI = (("big5", 0xA440, 0xC67E), ("big5", 0xC940, 0xF9D5))
 
 
-def _big5_level1() -> Iterator[str]:
-    trails = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
-    for char in _decode_range("big5", range(0xA4, 0xC7), trails):
-        if "\u4e00" <= char <= "\u9fff" and char.encode("big5") <= b"\xc6\x7e":
-            yield char
+def _decode_range(codec: str, first: int, last: int) -> Iterator[str]:
+    """Every character ``codec`` decodes from a two-byte code between ``first`` and ``last``."""
+    for code in range(first, last + 1):
+        try:
+            yield codecs.decode(code.to_bytes(2, "big"), codec)
+        except UnicodeDecodeError:
+            continue
 
 
 def common_characters() -> str:
-    """The common set every face carries beyond the data's own characters.
+    """The common set every face carries beyond the data's own characters, in both scripts alike.
 
-    ASCII, CJK punctuation and full-width forms; GB2312 level 1 (rows 16-55: 3,755 common Simplified
-    characters); Big5 level 1 (A440-C67E: 5,401 common Traditional characters) and their OpenCC ``t2s``
-    forms, so that common Traditional text still draws once converted. All from Python's own codecs.
+    ASCII, CJK punctuation and full-width forms; GB2312's punctuation, symbols and numerals (rows 1-3)
+    and all its hanzi (rows 16-87, both levels: 6,763); all the hanzi of Big5 (levels 1 and 2: 13,053)
+    and their OpenCC ``t2s`` forms, so that Traditional text still draws once converted. Simplified and
+    Traditional faces carry the same set, since a name may be typed in the other script. All from
+    Python's own codecs.
     """
     chars: set[str] = {chr(c) for c in range(0x20, 0x7F)}
     chars.update(chr(c) for c in range(0x3000, 0x3040))  # CJK symbols and punctuation
     chars.update(chr(c) for c in range(0xFF01, 0xFF5F))  # full-width forms
     chars.update("·—…‘’“”•※")
-    chars.update(_decode_range("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)))
-    traditional = "".join(_big5_level1())
+    chars.update(_decode_range(*_GB2312_SYMBOLS))
+    chars.update(_decode_range(*_GB2312_HANZI))
+    traditional = "".join(char for level in _BIG5_HANZI for char in _decode_range(*level))
     chars.update(traditional)
-    # A few t2s forms are rare characters outside the BMP that Noto CJK does not draw either.
+    # Some 450 t2s forms lie outside the BMP, most of them rare characters Noto CJK does not draw.
     chars.update(c for c in to_hans(traditional) if c <= "\uffff")
     return "".join(sorted(chars))
 
@@ -280,7 +285,7 @@ def build_fonts(source_dir: Path, data_dir: Path, out_dir: Path = FONT_DIR) -> l
     """Rebuild every face from Debian's ``fonts-noto-cjk`` in ``source_dir``; return the files written.
 
     Each face carries ``common_characters()`` and the data's characters in its script. Faces are cut in
-    parallel, one per core: a face takes up to a minute.
+    parallel, one per core: a face takes up to a minute and a half.
     """
     common = common_characters()
     texts = {script: common + data_characters(data_dir, script) for script in SCRIPTS}
