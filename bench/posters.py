@@ -1,116 +1,259 @@
-"""Benchmark of the posters: per-format render time, the whole set cold and warm, and ImageMagick
-drawing the same scenes with the same font.
+"""Benchmark of the posters: per-format render time of the gallery's set, the whole set cold and warm,
+ImageMagick drawing the same scenes with the same font, and the studio's requests against their targets.
 
     apt-get install imagemagick          # the baseline (benchmark only)
-    python bench/posters.py [--runs 5]
+    pip install -e '.[dev]'              # img2pdf: the raster PDF that the vector PDF is set against
+    python bench/posters.py [--runs 5] [--studio]
 
 Every figure is set against a baseline from the same run: the warm set against the cold one, and each
 scene against ImageMagick's ``convert`` drawing the same lines of text, with the same font file, at the
 same sizes and positions, onto a canvas of the same size and colour, written as PNG. ImageMagick runs
 as a process per scene, so its start-up (timed on a 1×1 canvas) is reported and taken off. ImageMagick
 cannot lay out vertical text, so the vertical banner has no baseline. Prints Markdown tables.
+
+The studio's section (alone with ``--studio``, which needs neither ImageMagick nor the set): a poster
+that no set holds (kiosk-portrait, slogan-04 signed by a unit, the official style) drawn and encoded
+with every memo of text, sizes and fonts' subsets emptied first, and as the first poster of a fresh
+process; the A3 vector PDF against the raster PDF of the same poster (img2pdf of its 300 dpi PNG), in
+time and in bytes; the 0.9×10 m banner's vector PDF. Exits 1 when a studio target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from timing import ROOT, median_time
 
-from generators import fonts, posters
+from generators import posters, script, typeset
 from generators.loader import load_current
+from generators.posters import layout, raster, vector
 from generators.posters.batch import render_set
-from generators.posters.encode import encode_pdf, encode_png
-from generators.posters.formats import RED
+from generators.posters.encode import encode_png
+from generators.posters.engine import render_pdf
+from generators.posters.styles import DEFAULT_STYLE
 
 BASE = "https://quality-month.example/"
-GRAVITY = {"ms": "South", "ls": "SouthWest", "mt": "North"}
+
+#: The studio's poster: a unit's own, in the formal style, in Simplified.
+STUDIO_DESIGN, STUDIO_SIGNATURE, STUDIO_STYLE, STUDIO_SCRIPT = (
+    "slogan-04", "江苏省徐州市市场监督管理局", "official", "hans",
+)  # fmt: skip
+#: Its targets: a custom kiosk poster while the visitor waits; a print PDF a tenth of the raster one at
+#: most; the longest banner's PDF in a second and small enough to mail.
+STUDIO_PNG_SECONDS = 0.100
+A3_SIZE_RATIO = 0.1
+BANNER_SECONDS = 1.0
+BANNER_BYTES = 3_000_000
 
 
-def magick_command(rendered: posters.Rendered, fmt: posters.Format, script: str, out: Path) -> list[str]:
-    """``convert`` drawing the poster's text lines as the engine placed them (horizontal text only)."""
-    red = "rgb({},{},{})".format(*RED)
-    command = ["convert", "-size", f"{fmt.width}x{fmt.height}", f"xc:{red}"]
-    for placed in rendered.placed:
-        if placed.setting is None:
-            continue
-        role = posters.LAYOUTS[fmt.shape][placed.role]
-        face = fonts.face(role.style, role.weight, script)  # type: ignore[arg-type]
-        color = "rgb({},{},{})".format(*role.color)
-        command += ["-font", str(face.path), "-pointsize", str(placed.setting.size), "-fill", color]
-        for x, y, anchor, text in placed.lines:
-            # ImageMagick places text by its baseline at the given point (gravity NorthWest, x then y).
-            dx = x - (placed.setting.width // 2 if anchor == "ms" else 0)
-            command += ["-gravity", "NorthWest", "-annotate", f"+{dx}+{y}", text]
+def rgb(color: tuple[int, int, int]) -> str:
+    return "rgb({},{},{})".format(*color)
+
+
+def magick_command(rendered: posters.Rendered, fmt: posters.Format, out: Path) -> list[str]:
+    """``convert`` drawing the poster's text lines as the engine placed them (horizontal text only), in
+    the default style's colours (the poster's own)."""
+    command = ["convert", "-size", f"{fmt.width}x{fmt.height}", f"xc:{rgb(DEFAULT_STYLE.ground)}"]
+    for text in rendered.layout.texts:
+        color = rgb(DEFAULT_STYLE.ink(text.role))
+        command += ["-font", str(text.face.path), "-pointsize", str(text.size), "-fill", color]
+        face = typeset.font(text.face, text.size)
+        for run in text.runs:
+            # ImageMagick places text by its baseline at the given point (gravity NorthWest, x then y):
+            # a line anchored at its middle or its right end starts its length before it.
+            length = face.getlength(run.text, language=text.language)
+            x = run.x - {"l": 0, "m": length / 2, "r": length}[run.anchor[0]]
+            command += ["-gravity", "NorthWest", "-annotate", f"+{round(x)}+{round(run.y)}", run.text]
     return [*command, f"PNG8:{out}"]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
-    args = parser.parse_args()
+def raster_pdf(png: bytes, fmt: posters.Format) -> bytes:
+    """The print PDF as it was before the vector one: the PNG proof wrapped as it is (img2pdf)."""
+    import img2pdf  # the dev extra's: only this comparison needs it
+
+    layout_fun = img2pdf.get_fixed_dpi_layout_fun((fmt.dpi, fmt.dpi))
+    return img2pdf.convert(
+        png,
+        layout_fun=layout_fun,
+        nodate=True,
+        engine=img2pdf.Engine.internal,
+        rotation=img2pdf.Rotation.none,
+    )
+
+
+def empty_caches() -> None:
+    """Every memo that a poster seen before would find full: fonts at each size, text advances, the
+    Simplified text, QR codes, palettes, the fonts' subsets for the PDF. (Not what a process reads once
+    on first use, the fonts' character maps, OpenCC's and jieba's dictionaries: the fresh-process figure
+    has those.)"""
+    for cached in (
+        typeset.font, typeset._advance, script.to_hans, layout._modules, raster.palette, raster._levels,
+        vector.embedded_font,
+    ):  # fmt: skip
+        cached.cache_clear()
+
+
+def median_cold(runs: int, work: Callable[[], object]) -> float:
+    """The median wall time of ``runs`` calls of ``work``, each after ``empty_caches``."""
+    times = []
+    for _ in range(runs):
+        empty_caches()
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+_FRESH = """\
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from generators import posters
+from generators.loader import load_current
+from generators.posters.encode import encode_png
+from pathlib import Path
+design_id, signature, style, script = sys.argv[2:6]
+campaign = load_current(Path(sys.argv[1]) / "data")
+design = next(d for d in posters.designs(campaign) if d.id == design_id).signed(signature)
+fmt = posters.FORMATS_BY_ID["kiosk-portrait"]
+start = time.perf_counter()
+encode_png(posters.render(design, fmt, script, "https://quality-month.example/", posters.STYLES_BY_ID[style]).image, fmt)
+print(time.perf_counter() - start)
+"""
+
+
+def fresh_process(runs: int) -> float:
+    """The median time of the studio's poster as the first one a new process draws (its imports and the
+    campaign's loading before the clock starts)."""
+    args = [str(ROOT), STUDIO_DESIGN, STUDIO_SIGNATURE, STUDIO_STYLE, STUDIO_SCRIPT]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    times = []
+    for _ in range(runs):
+        child = subprocess.run(
+            [sys.executable, "-c", _FRESH, *args], capture_output=True, text=True, check=True, env=env
+        )
+        times.append(float(child.stdout))
+    return statistics.median(times)
+
+
+def size(n: int) -> str:
+    return f"{n / 1_000_000:.2f} MB" if n >= 1_000_000 else f"{n / 1000:.0f} kB"
+
+
+def studio(campaign: object, runs: int) -> bool:
+    """The studio's table; whether every target is met."""
+    style = posters.STYLES_BY_ID[STUDIO_STYLE]
+    found = next(d for d in posters.designs(campaign) if d.id == STUDIO_DESIGN)  # type: ignore[arg-type]
+    design = found.signed(STUDIO_SIGNATURE)
+    kiosk, a3, banner = (posters.FORMATS_BY_ID[f] for f in ("kiosk-portrait", "a3", "banner-h-10m"))
+
+    def png(fmt: posters.Format) -> bytes:
+        return encode_png(posters.render(design, fmt, STUDIO_SCRIPT, BASE, style).image, fmt)
+
+    def pdf(fmt: posters.Format) -> bytes:
+        return render_pdf(design, fmt, STUDIO_SCRIPT, BASE, style)
+
+    # Once untimed: what a process loads on first use (the fresh-process figure has it) is loaded.
+    png(kiosk)
+    pdf(a3)
+    kiosk_cold = median_cold(runs, lambda: png(kiosk))
+    kiosk_warm = median_time(runs, lambda: png(kiosk))
+    kiosk_fresh = fresh_process(runs)
+    a3_vector, a3_raster = pdf(a3), raster_pdf(png(a3), a3)
+    a3_vector_time = median_cold(runs, lambda: pdf(a3))
+    a3_raster_time = median_cold(runs, lambda: raster_pdf(png(a3), a3))
+    banner_pdf = pdf(banner)
+    banner_time = median_cold(runs, lambda: pdf(banner))
+    a3_ratio = len(a3_vector) / len(a3_raster)
+    rows = [
+        ("custom kiosk-portrait PNG: layout + draw + encode, memos emptied", f"{kiosk_cold * 1000:.0f} ms",
+         f"≤ {STUDIO_PNG_SECONDS * 1000:.0f} ms", kiosk_cold / STUDIO_PNG_SECONDS,
+         f"warm (memos full) {kiosk_warm * 1000:.0f} ms; first poster of a fresh process {kiosk_fresh * 1000:.0f} ms"),
+        ("A3 vector PDF (`render_pdf`), memos emptied", f"{a3_vector_time * 1000:.0f} ms", "–", None,
+         f"A3 raster PDF (300 dpi PNG + img2pdf) {a3_raster_time * 1000:.0f} ms: {a3_vector_time / a3_raster_time:.2f}×"),
+        ("A3 vector PDF, size", size(len(a3_vector)), f"≤ {A3_SIZE_RATIO:g} × the raster PDF",
+         a3_ratio / A3_SIZE_RATIO, f"A3 raster PDF {size(len(a3_raster))}: {a3_ratio:.3f}×"),
+        ("banner-h-10m vector PDF (`render_pdf`), memos emptied", f"{banner_time * 1000:.0f} ms",
+         f"≤ {BANNER_SECONDS:g} s", banner_time / BANNER_SECONDS, ""),
+        ("banner-h-10m vector PDF, size", size(len(banner_pdf)), f"≤ {size(BANNER_BYTES)}",
+         len(banner_pdf) / BANNER_BYTES, ""),
+    ]  # fmt: skip
+    print(
+        f"Studio: `{STUDIO_DESIGN}` signed {STUDIO_SIGNATURE}, style `{STUDIO_STYLE}`, Simplified; "
+        f"{runs} runs each, medians.\n"
+    )
+    print("| studio request | measured | target | measured ÷ target | baseline in this run |")
+    print("| --- | --- | --- | --- | --- |")
+    for what, figure, target, share, baseline in rows:
+        print(f"| {what} | {figure} | {target} | {'–' if share is None else f'{share:.2f}'} | {baseline} |")
+    missed = [what for what, _, _, share, _ in rows if share is not None and share > 1]
+    for what in missed:
+        print(f"target missed: {what}", file=sys.stderr)
+    return not missed
+
+
+def formats_and_set(campaign: object, runs: int) -> int:
+    """The gallery set's formats one by one against ImageMagick, then the whole set cold and warm."""
     if (
         shutil.which("convert") is None
         or "ImageMagick"
         not in subprocess.run(["convert", "-version"], capture_output=True, text=True, check=False).stdout
     ):
-        print("ImageMagick is missing: apt-get install imagemagick", file=sys.stderr)
+        print("ImageMagick is missing: apt-get install imagemagick (or --studio alone)", file=sys.stderr)
         return 1
-
-    campaign = load_current(ROOT / "data")
-    design = next(d for d in posters.designs(campaign) if d.id == "slogan-07")
-    posters.render(design, posters.FORMATS[0], "hant", BASE)  # load fonts and the segmenter once
+    design = next(d for d in posters.designs(campaign) if d.id == "slogan-07")  # type: ignore[arg-type]
+    posters.render(design, posters.FORMATS_BY_ID["kiosk-portrait"], "hant", BASE)  # fonts, segmenter once
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "magick.png"
         startup = median_time(
-            args.runs,
+            runs,
             lambda: subprocess.run(["convert", "-size", "1x1", "xc:red", f"PNG8:{out}"], check=True),
         )
         print(
-            f"Scene: `slogan-07` (Traditional); {args.runs} runs each, medians; ImageMagick start-up {startup * 1000:.0f} ms.\n"
+            f"Scene: `slogan-07` (Traditional), the set's formats; {runs} runs each, medians; ImageMagick start-up {startup * 1000:.0f} ms.\n"
         )
         print(
-            "| format | size | layout + draw | encode (PNG, PDF for print) | total | ImageMagick, less start-up | ImageMagick ÷ ours |"
+            "| format | size | layout + draw | PNG encode | total (PNG) | vector PDF (print) | ImageMagick, less start-up | ImageMagick ÷ ours (PNG) |"
         )
-        print("| --- | --- | --- | --- | --- | --- | --- |")
-        for fmt in posters.FORMATS:
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for fmt in posters.SET_FORMATS:
             rendered = posters.render(design, fmt, "hant", BASE)
-            draw = median_time(args.runs, lambda fmt=fmt: posters.render(design, fmt, "hant", BASE))
-
-            def encode(fmt: posters.Format = fmt, image: object = rendered.image) -> None:
-                png = encode_png(image, fmt)  # type: ignore[arg-type]
-                if fmt.print:
-                    encode_pdf(png, fmt)
-
-            encoding = median_time(args.runs, encode)
+            draw = median_time(runs, lambda fmt=fmt: posters.render(design, fmt, "hant", BASE))
+            encoding = median_time(runs, lambda fmt=fmt, image=rendered.image: encode_png(image, fmt))
             total = draw + encoding
+            pdf = "–"
+            if fmt.print:
+                vector.render_pdf(rendered.layout)  # once untimed, as the PNG was: the face's first cut
+                seconds = median_time(runs, lambda laid=rendered.layout: vector.render_pdf(laid))
+                pdf = f"{seconds * 1000:.0f} ms"
             if fmt.shape == "banner-v":
                 magick, ratio = "cannot set vertical text", "–"
             else:
-                command = magick_command(rendered, fmt, "hant", out)
+                command = magick_command(rendered, fmt, out)
                 seconds = (
-                    median_time(args.runs, lambda command=command: subprocess.run(command, check=True))
-                    - startup
+                    median_time(runs, lambda command=command: subprocess.run(command, check=True)) - startup
                 )
                 magick, ratio = f"{seconds * 1000:.0f} ms", f"{seconds / total:.1f}×"
             print(
                 f"| {fmt.id} | {fmt.width}×{fmt.height} | {draw * 1000:.0f} ms | {encoding * 1000:.0f} ms | "
-                f"{total * 1000:.0f} ms | {magick} | {ratio} |"
+                f"{total * 1000:.0f} ms | {pdf} | {magick} | {ratio} |"
             )
 
         cold_dir = Path(folder) / "set"
         started = time.perf_counter()
-        cold = render_set(campaign, cold_dir, BASE)
+        cold = render_set(campaign, cold_dir, BASE)  # type: ignore[arg-type]
         cold_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        warm = render_set(campaign, cold_dir, BASE)
+        warm = render_set(campaign, cold_dir, BASE)  # type: ignore[arg-type]
         warm_seconds = time.perf_counter() - started
     print()
     print("| whole set | posters | seconds | ratio to cold |")
@@ -122,6 +265,20 @@ def main() -> int:
         f"| warm (nothing changed) | {warm.reused} unchanged | {warm_seconds:.2f} | {cold_seconds / warm_seconds:.0f}× faster |"
     )
     return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
+    parser.add_argument("--studio", action="store_true", help="the studio's section alone")
+    args = parser.parse_args()
+    campaign = load_current(ROOT / "data")
+    if not args.studio:
+        status = formats_and_set(campaign, args.runs)
+        if status:
+            return status
+        print()
+    return 0 if studio(campaign, args.runs) else 1
 
 
 if __name__ == "__main__":
