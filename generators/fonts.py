@@ -166,6 +166,8 @@ def common_characters() -> str:
     chars: set[str] = {chr(c) for c in range(0x20, 0x7F)}
     chars.update(chr(c) for c in range(0x3000, 0x3040))  # CJK symbols and punctuation
     chars.update(chr(c) for c in range(0xFF01, 0xFF5F))  # full-width forms
+    # Vertical forms (︐︑︒…, ︵︶…): the print PDF sets a column's punctuation with them.
+    chars.update(chr(c) for c in (*range(0xFE10, 0xFE1A), *range(0xFE30, 0xFE50)))
     chars.update("·—…‘’“”•※")
     chars.update(_decode_range(*_GB2312_SYMBOLS))
     chars.update(_decode_range(*_GB2312_HANZI))

@@ -31,7 +31,7 @@ from generators import fonts
 from generators.posters.formats import BLEED_MM, Format
 from generators.posters.layout import Layout, Run, Text
 from generators.script import Script
-from generators.typeset import font
+from generators.typeset import MissingGlyph, font
 
 #: Points a millimetre.
 PT_MM = 72 / 25.4
@@ -76,6 +76,9 @@ def render_pdf(layout: Layout) -> bytes:
     with tempfile.TemporaryDirectory(prefix="quality-month-pdf-") as scratch:
         pdf = _Page(fmt, scale)
         for face, wanted in needed.items():
+            missing = fonts.missing_characters("".join(sorted(wanted)), [face])
+            if missing:  # never a mark left out of the print file
+                raise MissingGlyph("".join(sorted(wanted)), missing, face.family)
             path = Path(scratch) / face.filename
             data = embedded_font(face, "".join(sorted(wanted)))
             path.write_bytes(data)

@@ -156,13 +156,6 @@ def test_a_units_lines_are_drawn_as_typed(slogan: Design, fmt: Format) -> None:
     assert "".join(in_script(slogan.headline, "hans").split()) in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a known bug: vector.py draws a column's punctuation as its vertical presentation form "
-    "(、 as U+FE11), which none of the faces maps (they reach it by their vert feature only): fpdf2 finds "
-    "no glyph and the mark is missing from the print PDF, not from the PNG",
-)
 def test_a_columns_punctuation_is_in_the_pdf(real: Campaign, caplog: pytest.LogCaptureFixture) -> None:
     """The real slogan-07 on the vertical banner: 提升產品、工程和服務質量 keeps its 、 in the print PDF."""
     design = next(d for d in designs(real) if d.id == "slogan-07")

@@ -13,7 +13,7 @@ import click
 from flask import Flask
 
 from generators.loader import CampaignError
-from generators.posters import FORMATS_BY_ID
+from generators.posters import FORMATS_BY_ID, SET_FORMATS
 from web import configured_data_dir, create_app
 
 if TYPE_CHECKING:
@@ -48,10 +48,15 @@ def build_app(data: Path | None) -> Flask | None:
 
 
 def unknown_format(formats: tuple[str, ...]) -> bool:
-    """Say so and answer ``True`` if a ``--format`` is not one of the formats."""
-    unknown = [f for f in formats if f not in FORMATS_BY_ID]
+    """Say so and answer ``True`` if a ``--format`` is not one of the gallery set's formats."""
+    unknown = [f for f in formats if f not in {f.id for f in SET_FORMATS}]
     if unknown:
-        click.echo(f"unknown format {unknown[0]!r} (the formats are: {', '.join(FORMATS_BY_ID)})", err=True)
+        studio = [f.id for f in FORMATS_BY_ID.values() if not f.in_set]
+        click.echo(
+            f"unknown format {unknown[0]!r} (the set's formats are: {', '.join(f.id for f in SET_FORMATS)}; "
+            f"{', '.join(studio)} are made in the studio, /studio)",
+            err=True,
+        )
     return bool(unknown)
 
 
