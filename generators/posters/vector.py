@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import logging
 import math
 import tempfile
 from pathlib import Path
@@ -32,6 +33,10 @@ from generators.posters.formats import BLEED_MM, Format
 from generators.posters.layout import Layout, Run, Text
 from generators.script import Script
 from generators.typeset import MissingGlyph, font
+
+#: fontTools reports every table it subsets at INFO, a dozen lines a font, three fonts a PDF: a log
+#: of its own work, not of ours (the scheduler's log would be all of it).
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 #: Points a millimetre.
 PT_MM = 72 / 25.4

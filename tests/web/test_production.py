@@ -4,6 +4,7 @@ the server. On PostgreSQL the scheduler's lock holds across machines too (an adv
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import json
@@ -13,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -69,6 +71,11 @@ def started(tmp_path: Path, data: Path = TINY, **extra: str) -> Iterator[dict[st
         [sys.executable, "-m", "gunicorn", "-c", "python:web.production"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
+    # The server's log is read as it comes: a pipe nobody reads fills, and then the server (its
+    # supervisor thread, its scheduler) blocks on its next line.
+    log: collections.deque[bytes] = collections.deque(maxlen=2000)
+    assert server.stdout is not None
+    threading.Thread(target=lambda: log.extend(server.stdout), daemon=True).start()  # type: ignore[arg-type]
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -78,11 +85,11 @@ def started(tmp_path: Path, data: Path = TINY, **extra: str) -> Iterator[dict[st
                     break
         except OSError:
             pass
-        assert server.poll() is None, server.communicate()[0].decode()[-3000:]
+        assert server.poll() is None, b"".join(log).decode()[-3000:]
         assert time.monotonic() < deadline, "gunicorn did not answer within a minute"
         time.sleep(0.3)
     try:
-        yield {"server": server, "url": url, "env": env}
+        yield {"server": server, "url": url, "env": env, "log": log}
     finally:
         if server.poll() is None:
             server.send_signal(signal.SIGTERM)
@@ -260,7 +267,7 @@ def test_a_worker_restarted_on_broken_data_boots_on_the_last_good(tmp_path: Path
         server.send_signal(signal.SIGHUP)  # systemctl reload: every worker anew
         deadline = time.monotonic() + 30
         while set(seen := statuses(url)) != {"degraded"}:
-            assert server.poll() is None, server.communicate()[0].decode()[-4000:]
+            assert server.poll() is None, b"".join(running["log"]).decode()[-4000:]  # type: ignore[arg-type]
             assert time.monotonic() < deadline, seen
             time.sleep(0.2)
         answer = health(url)
