@@ -75,7 +75,8 @@ def started(tmp_path: Path, data: Path = TINY, **extra: str) -> Iterator[dict[st
     # supervisor thread, its scheduler) blocks on its next line.
     log: collections.deque[bytes] = collections.deque(maxlen=2000)
     assert server.stdout is not None
-    threading.Thread(target=lambda: log.extend(server.stdout), daemon=True).start()  # type: ignore[arg-type]
+    reader = threading.Thread(target=lambda: log.extend(server.stdout), daemon=True)  # type: ignore[arg-type]
+    reader.start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -94,6 +95,7 @@ def started(tmp_path: Path, data: Path = TINY, **extra: str) -> Iterator[dict[st
         if server.poll() is None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
+        reader.join(timeout=30)  # the log read to its end before the pipe is closed
         assert server.stdout is not None
         server.stdout.close()
 
