@@ -25,7 +25,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -159,6 +159,15 @@ def _start_worker(designs: dict[str, Design], out_dir: str, base_url: str, paren
     global _worker
     _die_with_parent(parent)
     _worker = _Worker(designs, Path(out_dir), base_url)
+    vector.pool([*_drawn_texts(designs.values()), *vector.slug_texts(SET_FORMATS)])
+
+
+def _drawn_texts(drawn: Iterable[Design]) -> Iterator[str]:
+    """Every text of the designs as drawn in each script."""
+    for d in drawn:
+        for text in (*d.roles.values(), *d.items, d.more, d.tail):
+            for sc in SCRIPTS:
+                yield text if sc == "hant" else in_script(text, sc)
 
 
 def _render_job(job: Job, key: str) -> Entry | Refusal:

@@ -1,5 +1,5 @@
 """The poster engine: every text inside the safe area, vertical columns right to left, TC and SC glyph
-shapes, refusals, identical bytes, 300 dpi print, golden images."""
+shapes, refusals, identical bytes, print proofs at their true size with bleed, golden images."""
 
 from __future__ import annotations
 
@@ -121,18 +121,22 @@ def test_identical_inputs_give_identical_bytes(tiny_campaign: Campaign) -> None:
     assert b"tIME" not in first and b"CreationDate" not in pdf and b"ModDate" not in pdf
 
 
-@pytest.mark.parametrize("format_id", ["a4", "a3"])
-def test_print_proofs_are_300_dpi_with_bleed(tiny_campaign: Campaign, format_id: str) -> None:
+@pytest.mark.parametrize("format_id", ["a4", "a3", "a2", "rollup", "banner-h", "banner-h-10m", "banner-v"])
+def test_print_proofs_are_the_trim_size_with_3_mm_bleed(tiny_campaign: Campaign, format_id: str) -> None:
+    """A print format's PNG proof is its trim size at its dpi, with 3 mm of bleed on every side."""
     fmt = FORMATS_BY_ID[format_id]
-    png = encode_png(render(designs(tiny_campaign)["theme"], fmt, "hant", BASE).image, fmt)
+    png = encode_png(render(designs(tiny_campaign)["slogan-01"], fmt, "hant", BASE).image, fmt)
     image = Image.open(io.BytesIO(png))
-    assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
-    trim_mm = {"a4": (210, 297), "a3": (297, 420)}[format_id]
+    # PNG keeps whole pixels a metre: 150 dpi is 5,905.5 a metre, read back as 150.012.
+    assert image.info["dpi"] == pytest.approx((fmt.dpi, fmt.dpi), abs=0.02)
+    trim_mm = {"a4": (210, 297), "a3": (297, 420), "a2": (420, 594), "rollup": (800, 2000),
+               "banner-h": (6000, 700), "banner-h-10m": (10000, 900), "banner-v": (800, 3000)}[format_id]  # fmt: skip
+    assert fmt.trim_mm == trim_mm
     assert image.size == (
-        round(trim_mm[0] / 25.4 * 300) + 2 * fmt.bleed,
-        round(trim_mm[1] / 25.4 * 300) + 2 * fmt.bleed,
+        round(trim_mm[0] / 25.4 * fmt.dpi) + 2 * fmt.bleed,
+        round(trim_mm[1] / 25.4 * fmt.dpi) + 2 * fmt.bleed,
     )
-    assert fmt.bleed == round(3 / 25.4 * 300)
+    assert fmt.bleed == round(3 / 25.4 * fmt.dpi)
 
 
 @pytest.mark.parametrize(("design_id", "format_id", "script"), GOLDEN_CASES)

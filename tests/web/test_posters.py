@@ -41,7 +41,7 @@ def test_posters_json(gallery: FlaskClient) -> None:
     posters = document["posters"]
     assert len(posters) == 8
     a4 = next(p for p in posters if p["format"] == "a4" and p["design"] == "theme" and p["script"] == "hant")
-    assert a4["dpi"] == 300 and a4["url"].startswith(f"/posters/{a4['sha256'][:16]}/a4/hant/theme.png")
+    assert a4["dpi"] == 150 and a4["url"].startswith(f"/posters/{a4['sha256'][:16]}/a4/hant/theme.png")
     assert a4["pdf"]["url"].endswith("/a4/hant/theme.pdf")
     status, kind, headers, body = fetch(gallery, a4["url"])
     assert status == 200 and kind == "image/png" and len(body) == a4["bytes"]
