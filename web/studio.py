@@ -28,8 +28,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from generators.files import write_atomic
-from generators.posters import FORMATS, FORMATS_BY_ID, STYLES, STYLES_BY_ID, Design, designs
+from generators.posters import FORMATS, FORMATS_BY_ID, STYLES, STYLES_BY_ID, Design, designs, vector
 from generators.posters.batch import code_digest
+from generators.posters.design import drawn_texts
 from generators.posters.encode import encode_png
 from generators.posters.layout import Layout, lay_out
 from generators.posters.raster import draw
@@ -196,6 +197,8 @@ def _rendered(chosen: Choice, kind: str) -> Path:
         os.utime(path)  # recently used
         return path
     layout = laid_out(chosen)
+    if kind == "pdf":
+        _start_pool()
     turns: _Turns = current_app.extensions["studio_turns"]
     if not turns.take():
         retry = max(1, round(turns.seconds * 2))
@@ -207,6 +210,17 @@ def _rendered(chosen: Choice, kind: str) -> Path:
     write_atomic(path, data)
     _prune(_cache_dir(), int(current_app.config["STUDIO_CACHE_BYTES"]), path)
     return path
+
+
+def _start_pool() -> None:
+    """Once, in the background: cut each face down to the campaign's every text, which later PDFs
+    embed instead of a cut of the whole face (generators.posters.vector.pool). Until it is done, PDFs
+    are made without it."""
+    if current_app.extensions.get("studio_pool"):
+        return
+    current_app.extensions["studio_pool"] = True
+    texts = [*drawn_texts(_designs().values()), *vector.slug_texts(FORMATS)]
+    threading.Thread(target=vector.pool, args=(texts,), name="studio-font-pool", daemon=True).start()
 
 
 class _Busy(HTTPException):

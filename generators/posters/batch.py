@@ -25,7 +25,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,7 +35,7 @@ from generators.files import write_atomic
 from generators.model import Campaign
 from generators.posters import design as design_module
 from generators.posters import encode, engine, formats, layout, raster, styles, vector
-from generators.posters.design import Design, designs
+from generators.posters.design import Design, designs, drawn_texts
 from generators.posters.formats import FORMATS_BY_ID, SET_FORMATS
 from generators.posters.manifest import (
     STORE,
@@ -159,15 +159,7 @@ def _start_worker(designs: dict[str, Design], out_dir: str, base_url: str, paren
     global _worker
     _die_with_parent(parent)
     _worker = _Worker(designs, Path(out_dir), base_url)
-    vector.pool([*_drawn_texts(designs.values()), *vector.slug_texts(SET_FORMATS)])
-
-
-def _drawn_texts(drawn: Iterable[Design]) -> Iterator[str]:
-    """Every text of the designs as drawn in each script."""
-    for d in drawn:
-        for text in (*d.roles.values(), *d.items, d.more, d.tail):
-            for sc in SCRIPTS:
-                yield text if sc == "hant" else in_script(text, sc)
+    vector.pool([*drawn_texts(designs.values()), *vector.slug_texts(SET_FORMATS)])
 
 
 def _render_job(job: Job, key: str) -> Entry | Refusal:

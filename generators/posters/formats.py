@@ -60,7 +60,7 @@ def _px(millimetres: float, dpi: float) -> int:
     return round(millimetres / 25.4 * dpi)
 
 
-def _print(
+def print_format(
     id: str, label: str, size_mm: tuple[int, int], shape: Shape = "portrait", *,
     dpi: float = 300, margin_mm: float = 12, qr: bool = True, in_set: bool = True,
 ) -> Format:  # fmt: skip
@@ -81,14 +81,18 @@ FORMATS: tuple[Format, ...] = (
     Format("kiosk-landscape", "橫式資訊屏 1920×1080", 1920, 1080, "landscape", margin=72),
     Format("4k", "4K 橫式 3840×2160", 3840, 2160, "landscape", margin=144),
     Format("square", "社交媒體方圖 1080×1080", 1080, 1080, "square", margin=64),
-    _print("a4", "A4 海報 210×297 mm", (210, 297), dpi=150),
-    _print("a3", "A3 海報 297×420 mm", (297, 420), dpi=150),
-    _print("a2", "A2 海報 420×594 mm", (420, 594), dpi=150, margin_mm=18, in_set=False),
-    _print("rollup", "易拉寶 0.8×2 m", (800, 2000), dpi=50, margin_mm=40, in_set=False),
-    _print("banner-h", "橫幅 0.7×6 m", (6000, 700), "banner-h", dpi=_BANNER_DPI, margin_mm=60, qr=False),
-    _print("banner-h-10m", "橫幅 0.9×10 m", (10000, 900), "banner-h", dpi=_BANNER_DPI, margin_mm=75, qr=False,
-           in_set=False),
-    _print("banner-v", "豎幅 0.8×3 m", (800, 3000), "banner-v", dpi=_BANNER_DPI, margin_mm=70, qr=False),
+    print_format("a4", "A4 海報 210×297 mm", (210, 297), dpi=150),
+    print_format("a3", "A3 海報 297×420 mm", (297, 420), dpi=150),
+    print_format("a2", "A2 海報 420×594 mm", (420, 594), dpi=150, margin_mm=18,
+                 in_set=False),
+    print_format("rollup", "易拉寶 0.8×2 m", (800, 2000), dpi=50, margin_mm=40,
+                 in_set=False),
+    print_format("banner-h", "橫幅 0.7×6 m", (6000, 700), "banner-h", dpi=_BANNER_DPI,
+                 margin_mm=60, qr=False),
+    print_format("banner-h-10m", "橫幅 0.9×10 m", (10000, 900), "banner-h", dpi=_BANNER_DPI,
+                 margin_mm=75, qr=False, in_set=False),
+    print_format("banner-v", "豎幅 0.8×3 m", (800, 3000), "banner-v", dpi=_BANNER_DPI,
+                 margin_mm=70, qr=False),
 )  # fmt: skip
 FORMATS_BY_ID = {f.id: f for f in FORMATS}
 #: The formats of the gallery's set.

@@ -32,7 +32,7 @@ from PIL import ImageFont
 from generators import fonts
 from generators.posters.formats import BLEED_MM, Format
 from generators.posters.layout import Layout, Run, Text
-from generators.script import Script
+from generators.script import SCRIPTS, Script, in_script
 from generators.typeset import MissingGlyph, font
 
 #: fontTools reports every table it subsets at INFO, a dozen lines a font, three fonts a PDF: a log
@@ -71,7 +71,7 @@ def render_pdf(layout: Layout) -> bytes:
     """The layout as a one-page print PDF. Identical layouts give identical bytes."""
     fmt = layout.fmt
     scale = user_unit(fmt)
-    slug = _slug_words(fmt, scale)
+    slug = _slug_words(fmt, scale, layout.script)
     needed: dict[fonts.Face, set[str]] = {}
     for text in layout.texts:
         chars = "".join(r.text for r in text.runs)
@@ -119,11 +119,12 @@ def _slug_face(script: Script) -> fonts.Face:
     return fonts.face("sans", "regular", script)
 
 
-def _slug_words(fmt: Format, scale: int) -> str:
-    """The slug line: the format, its trim size, the bleed, the scale."""
+def _slug_words(fmt: Format, scale: int, script: Script) -> str:
+    """The slug line, in the poster's script: the format, its trim size, the bleed, the scale."""
     width, height = fmt.trim_mm  # type: ignore[misc]
     words = f"{fmt.label.replace('×', ' x ')}　成品尺寸：{width:g} x {height:g} mm　出血：{BLEED_MM:g} mm"
-    return words + (f"　頁面按 UserUnit {scale} 放大為成品實際尺寸（1:1）" if scale > 1 else "　比例：1:1")
+    words += f"　頁面按 UserUnit {scale} 放大為成品實際尺寸（1:1）" if scale > 1 else "　比例：1:1"
+    return in_script(words, script)
 
 
 #: Each face cut once down to the characters of many PDFs to come (``pool``).
@@ -144,7 +145,7 @@ def pool(texts: Iterable[str]) -> None:
 
 def slug_texts(formats: Iterable[Format]) -> list[str]:
     """The slug lines of print formats, for ``pool``."""
-    return [_slug_words(f, user_unit(f)) for f in formats if f.print]
+    return [_slug_words(f, user_unit(f), script) for f in formats if f.print for script in SCRIPTS]
 
 
 @functools.lru_cache(maxsize=64)
