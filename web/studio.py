@@ -14,10 +14,11 @@ at a time; a request waits for a turn at most ``STUDIO_QUEUE_SECONDS``, then is 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
-import threading
+import time
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,9 +29,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from generators.files import write_atomic
-from generators.posters import FORMATS, FORMATS_BY_ID, STYLES, STYLES_BY_ID, Design, designs, vector
+from generators.posters import FORMATS, FORMATS_BY_ID, STYLES, STYLES_BY_ID, Design, designs
 from generators.posters.batch import code_digest
-from generators.posters.design import drawn_texts
 from generators.posters.encode import encode_png
 from generators.posters.layout import Layout, lay_out
 from generators.posters.raster import draw
@@ -154,17 +154,32 @@ def _code() -> str:
 
 
 class _Turns:
-    """At most ``workers`` renders at once; a request waits ``seconds`` for a turn."""
+    """At most ``workers`` renders at once on the machine, whichever process asks (gunicorn's workers
+    share the cache folder): a turn is an exclusive lock on one of ``workers`` lock files there. A
+    request waits ``seconds`` for one."""
 
-    def __init__(self, workers: int, seconds: float) -> None:
-        self.slots = threading.BoundedSemaphore(workers)
-        self.seconds = seconds
+    def __init__(self, folder: Path, workers: int, seconds: float) -> None:
+        self.folder, self.workers, self.seconds = folder, workers, seconds
 
-    def take(self) -> bool:
-        return self.slots.acquire(timeout=self.seconds)
+    def take(self) -> int | None:
+        """A turn (the locked file's descriptor), or ``None`` when none came free in time."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.seconds
+        while True:
+            for n in range(self.workers):
+                held = os.open(self.folder / f".turn-{n}.lock", os.O_CREAT | os.O_RDWR, 0o644)
+                try:
+                    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return held
+                except BlockingIOError:
+                    os.close(held)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.02)
 
-    def give(self) -> None:
-        self.slots.release()
+    def give(self, held: int) -> None:
+        fcntl.flock(held, fcntl.LOCK_UN)
+        os.close(held)
 
 
 def _cache_dir() -> Path:
@@ -197,30 +212,17 @@ def _rendered(chosen: Choice, kind: str) -> Path:
         os.utime(path)  # recently used
         return path
     layout = laid_out(chosen)
-    if kind == "pdf":
-        _start_pool()
     turns: _Turns = current_app.extensions["studio_turns"]
-    if not turns.take():
-        retry = max(1, round(turns.seconds * 2))
-        raise _Busy(retry)
+    held = turns.take()
+    if held is None:
+        raise _Busy(max(1, round(turns.seconds * 2)))
     try:
         data = render_pdf(layout) if kind == "pdf" else encode_png(draw(layout), layout.fmt)
     finally:
-        turns.give()
+        turns.give(held)
     write_atomic(path, data)
     _prune(_cache_dir(), int(current_app.config["STUDIO_CACHE_BYTES"]), path)
     return path
-
-
-def _start_pool() -> None:
-    """Once, in the background: cut each face down to the campaign's every text, which later PDFs
-    embed instead of a cut of the whole face (generators.posters.vector.pool). Until it is done, PDFs
-    are made without it."""
-    if current_app.extensions.get("studio_pool"):
-        return
-    current_app.extensions["studio_pool"] = True
-    texts = [*drawn_texts(_designs().values()), *vector.slug_texts(FORMATS)]
-    threading.Thread(target=vector.pool, args=(texts,), name="studio-font-pool", daemon=True).start()
 
 
 class _Busy(HTTPException):
@@ -332,6 +334,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("STUDIO_WORKERS", os.cpu_count() or 1)
     app.config.setdefault("STUDIO_QUEUE_SECONDS", 2.0)
     app.extensions["studio_turns"] = _Turns(
-        int(app.config["STUDIO_WORKERS"]), float(app.config["STUDIO_QUEUE_SECONDS"])
+        Path(app.config["STUDIO_CACHE"]),
+        int(app.config["STUDIO_WORKERS"]),
+        float(app.config["STUDIO_QUEUE_SECONDS"]),
     )
     app.register_blueprint(bp)

@@ -25,7 +25,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -155,11 +155,15 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _start_worker(designs: dict[str, Design], out_dir: str, base_url: str, parent: int) -> None:
+def _start_worker(
+    designs: dict[str, Design], out_dir: str, base_url: str, parent: int, texts: list[str]
+) -> None:
     global _worker
     _die_with_parent(parent)
     _worker = _Worker(designs, Path(out_dir), base_url)
-    vector.pool([*drawn_texts(designs.values()), *vector.slug_texts(SET_FORMATS)])
+    # The campaign's every text, whatever this run draws: the same poster embeds the same cut, so its
+    # PDF has the same bytes in a whole render and in a render of part of the set.
+    vector.pool(texts)
 
 
 def _render_job(job: Job, key: str) -> Entry | Refusal:
@@ -290,6 +294,10 @@ def _reusable(out_dir: Path, every: list[Job], keys: dict[Job, str]) -> dict[Job
     return kept
 
 
+def _pool_texts(every: Iterable[Design]) -> list[str]:
+    return [*drawn_texts(every), *vector.slug_texts(SET_FORMATS)]
+
+
 def _draw(
     todo: list[Job],
     keys: dict[Job, str],
@@ -304,6 +312,7 @@ def _draw(
     needed = {j.design: by_id[j.design] for j in todo}
     with ProcessPoolExecutor(
         workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker, initargs=(needed, str(out_dir), base_url, os.getpid()),
+        initializer=_start_worker,
+        initargs=(needed, str(out_dir), base_url, os.getpid(), _pool_texts(by_id.values())),
     ) as pool:  # fmt: skip
         yield from pool.map(_render_job, todo, [keys[j] for j in todo], chunksize=4)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,6 +24,16 @@ from web import create_app
 from web import studio as studio_module
 
 SLOGAN = "/studio/poster.png?design=slogan-02&format=kiosk-portrait&script=hans&style=official&signature=江苏省徐州市"
+
+
+#: Another process taking the studio's one turn and holding it until its standard input closes.
+HOLD = """
+import fcntl, os, sys
+held = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR, 0o644)
+fcntl.flock(held, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.read()
+"""
 
 
 def make_app(tiny: Path, **config: Any) -> Flask:
@@ -138,14 +150,19 @@ def test_text_too_long_for_its_format_is_answered_422(
 def test_a_busy_studio_answers_429_with_retry_after(tiny: Path) -> None:
     app = make_app(tiny, STUDIO_WORKERS=1, STUDIO_QUEUE_SECONDS=0.05)
     client = app.test_client()
-    turns = app.extensions["studio_turns"]
-    assert turns.take()  # the one core is busy with another poster
+    # The one core is busy with another poster, in another process (a turn is a lock on a file).
+    Path(app.config["STUDIO_CACHE"]).mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(Path(app.config["STUDIO_CACHE"]) / ".turn-0.lock")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
     try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         busy = client.get(SLOGAN)
         assert busy.status_code == 429 and int(busy.headers["Retry-After"]) >= 1
         assert "try again" in busy.get_data(as_text=True)
     finally:
-        turns.give()
+        holder.communicate("")  # it lets go
     assert client.get(SLOGAN).status_code == 200
 
 
