@@ -30,6 +30,7 @@ import * as timeline from "./timeline.mjs";
   let timer = 0;
 
   const serverNow = () => Date.now() + offset;
+  const MAX_ROUND_TRIP_MS = 5000;
 
   const slideAt = (t) => (programme ? timeline.slideAt(programme.segments, t) : null);
 
@@ -136,6 +137,9 @@ import * as timeline from "./timeline.mjs";
       const response = await fetch(address("time"), { cache: "no-store" });
       const received = Date.now();
       if (!response.ok) return; // a static export has no clock: the screen's own (NTP) clock it is
+      // A sample whose round trip took seconds (a stalled network, a tab frozen or its clock jumping
+      // meanwhile) says little about when the server answered: keep the last offset.
+      if (received - sent > MAX_ROUND_TRIP_MS) return;
       const { now } = await response.json();
       offset = now - (sent + received) / 2;
       store.setItem("clock-offset", String(offset));
