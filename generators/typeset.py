@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,16 @@ class TypesetError(ValueError):
 def quoted(text: str, longest: int = 24) -> str:
     """The text quoted for a message, its start only when it is long (a refusal stays one short line)."""
     return repr(text if len(text) <= longest else text[:longest] + f"…（共{len(text)}字）")
+
+
+def control_characters(text: str) -> str:
+    """The characters of a line that are not text to set: controls, formats, private use, surrogates,
+    and every separator and white space but the plain space."""
+    return "".join(
+        c
+        for c in text
+        if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") or (c.isspace() and c != " ")
+    )
 
 
 class MissingGlyph(TypesetError):

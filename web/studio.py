@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
 import time
-import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -30,13 +28,13 @@ from werkzeug.wrappers import Response
 
 from generators.files import write_atomic
 from generators.posters import FORMATS, FORMATS_BY_ID, STYLES, STYLES_BY_ID, Design, designs
-from generators.posters.batch import code_digest
+from generators.posters.batch import Job, cache_key, code_digest
 from generators.posters.encode import encode_png
 from generators.posters.layout import Layout, lay_out
 from generators.posters.raster import draw
 from generators.posters.vector import render_pdf
 from generators.script import SCRIPTS, Script, in_script
-from generators.typeset import MissingGlyph, TypesetError
+from generators.typeset import MissingGlyph, TypesetError, control_characters
 from web.context import base_url, campaign, json_response, script_of_path, use_script
 
 bp = Blueprint("studio", __name__)
@@ -58,10 +56,9 @@ class Choice:
     signature: str = ""
     note: str = ""
 
-    def query(self, **changes: str) -> dict[str, str]:
+    def query(self) -> dict[str, str]:
         """The choice as URL parameters (the optional lines only when given)."""
-        fields = {**asdict(self), **changes}
-        return {k: v for k, v in fields.items() if v or k not in LIMITS}
+        return {k: v for k, v in asdict(self).items() if v or k not in LIMITS}
 
 
 def _designs() -> dict[str, Design]:
@@ -106,15 +103,6 @@ def choice(default_script: Script) -> Choice:
     )
 
 
-def control_characters(text: str) -> str:
-    """The characters of a line that are not text to set: controls, formats, separators but the space."""
-    return "".join(
-        c
-        for c in text
-        if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") or (c.isspace() and c != " ")
-    )
-
-
 def laid_out(chosen: Choice) -> Layout:
     """The choice laid out; text that cannot be set is answered 422 with the reason."""
     for name in LIMITS:
@@ -138,12 +126,13 @@ def laid_out(chosen: Choice) -> Layout:
 
 
 def _key(chosen: Choice, kind: str) -> str:
-    """The digest of everything that decides a file: the choice, the design's text, the public root its
-    QR code points to, and the code, fonts and libraries that draw."""
-    design = _designs()[chosen.design]
-    inputs = {"choice": asdict(chosen), "kind": kind, "roles": design.roles, "items": design.items,
-              "qr": base_url() + design.qr_path, "code": _code()}  # fmt: skip
-    return hashlib.sha256(json.dumps(inputs, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    """The digest of everything that decides a file: the set's own cache key of the signed design in
+    the chosen format, script and style (its text as drawn, the QR code's root, the code, fonts and
+    libraries that draw), and the kind of file."""
+    design = _designs()[chosen.design].signed(chosen.signature, chosen.note)
+    job = Job(chosen.design, chosen.format, chosen.script)
+    key = cache_key(design, job, base_url(), _code(), STYLES_BY_ID[chosen.style])
+    return hashlib.sha256(f"{key}.{kind}".encode()).hexdigest()
 
 
 def _code() -> str:

@@ -47,6 +47,7 @@ from generators.posters.manifest import (
     load_manifest,
     save_manifest,
 )
+from generators.posters.styles import DEFAULT_STYLE, Style
 from generators.process import parent_death_signal
 from generators.script import SCRIPTS, Script, in_script
 
@@ -105,18 +106,22 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def cache_key(design: Design, job: Job, base_url: str, code: str) -> str:
+def cache_key(design: Design, job: Job, base_url: str, code: str, style: Style = DEFAULT_STYLE) -> str:
     """The digest of a poster's inputs. Its text is taken as drawn, in the job's script: a change in
-    OpenCC's conversion changes the key even where the Traditional source did not change."""
+    OpenCC's conversion changes the key even where the Traditional source did not change, and a unit's
+    lines, drawn as typed, count as typed."""
     fmt = FORMATS_BY_ID[job.format]
     drawn = {
-        "roles": {role: in_script(text, job.script) for role, text in design.roles.items()},
+        "roles": {
+            role: text if role in design.verbatim else in_script(text, job.script)
+            for role, text in design.roles.items()
+        },
         "items": [in_script(item, job.script) for item in design.items],
         "more": in_script(design.more, job.script), "tail": in_script(design.tail, job.script),
     }  # fmt: skip
     inputs = {
         "drawn": drawn, "qr": base_url + design.qr_path if fmt.qr else None, "format": asdict(fmt),
-        "script": job.script, "code": code,
+        "script": job.script, "style": style.id, "code": code,
     }  # fmt: skip
     encoded = json.dumps(inputs, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()

@@ -11,10 +11,6 @@ from generators.typeset import Direction
 
 Shape = Literal["portrait", "landscape", "square", "banner-h", "banner-v"]
 
-#: The colours of the layouts' defaults (the red-gold style's); a style inks each role its own way.
-GOLD = (255, 209, 64)
-WHITE = (255, 255, 255)
-
 
 @dataclass(frozen=True)
 class Format:

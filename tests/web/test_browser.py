@@ -41,14 +41,6 @@ def server(data: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-TW")
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
 def test_month_grid_in_both_scripts(page: Page, server: str, data: Path) -> None:
     page.goto(server + "/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")

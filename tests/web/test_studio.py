@@ -198,3 +198,12 @@ def test_the_gallery_links_each_poster_to_the_studio(app: Flask, client: FlaskCl
     assert '<option value="slogan-01" selected>' in page and re.search(
         r'<option value="square"[^>]* selected>', page
     )
+
+
+def test_a_line_typed_in_either_script_is_its_own_poster(client: FlaskClient) -> None:
+    """A unit's name is drawn as typed: its Traditional and Simplified spellings are two posters on a
+    Simplified poster, never one answered from the other's cache."""
+    traditional = client.get(SLOGAN.replace("江苏省徐州市", "江蘇省徐州市"))
+    simplified = client.get(SLOGAN)
+    assert traditional.status_code == simplified.status_code == 200
+    assert traditional.data != simplified.data

@@ -29,12 +29,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-TW")
-    opened = context.new_page()
-    yield opened
-    context.close()
+def _listen(page: Page) -> None:
+    """Pass the page's "studio:state" events on to its console, where the test waits for them."""
+    page.evaluate(
+        "document.querySelector('form.studio-form').addEventListener('studio:state',"
+        " e => console.log('studio:' + e.detail.state))"
+    )
 
 
 def _state_after(page: Page, change: object) -> str:
@@ -51,10 +51,7 @@ def test_the_preview_follows_the_form_and_the_url_keeps_the_choice(page: Page, s
     form = page.locator("form.studio-form")
     expect(form).to_have_attribute("data-enhanced", "yes")
     # The page says each change is done with a "studio:state" event; the test listens for it.
-    page.evaluate(
-        "document.querySelector('form.studio-form').addEventListener('studio:state',"
-        " e => console.log('studio:' + e.detail.state))"
-    )
+    _listen(page)
     assert _state_after(page, lambda: page.get_by_label("設計").select_option("slogan-02")) == "ready"
     assert _state_after(page, lambda: page.get_by_label("尺寸").select_option("a4")) == "ready"
     assert _state_after(page, lambda: page.get_by_label("海報文字").select_option("hans")) == "ready"
@@ -82,10 +79,7 @@ def test_the_preview_follows_the_form_and_the_url_keeps_the_choice(page: Page, s
     expect(page.get_by_label("尺寸")).to_have_value("a4")
     expect(page.get_by_label("落款（單位名稱，可不填）")).to_have_value("江苏省徐州市市场监督管理局")
     # A screen format has no PDF.
-    page.evaluate(
-        "document.querySelector('form.studio-form').addEventListener('studio:state',"
-        " e => console.log('studio:' + e.detail.state))"
-    )
+    _listen(page)
     assert _state_after(page, lambda: page.get_by_label("尺寸").select_option("square")) == "ready"
     expect(pdf).to_be_hidden()
     assert violations == []
@@ -93,10 +87,7 @@ def test_the_preview_follows_the_form_and_the_url_keeps_the_choice(page: Page, s
 
 def test_a_refusal_shows_its_reason_on_the_form(page: Page, server: str) -> None:
     page.goto(server + "/studio")
-    page.evaluate(
-        "document.querySelector('form.studio-form').addEventListener('studio:state',"
-        " e => console.log('studio:' + e.detail.state))"
-    )
+    _listen(page)
     assert (
         _state_after(page, lambda: page.get_by_label("落款（單位名稱，可不填）").fill("品質😀局")) == "error"
     )
