@@ -5,8 +5,11 @@ in a format (kiosk screens, 4K, A4/A3 print with bleed, banners, square) and a s
 
 - :mod:`.formats`: the palette, the formats and the layouts' boxes;
 - :mod:`.design`: the ``Design`` and the campaign's designs;
-- :mod:`.engine`: ``render``, a design drawn in a format's layout;
-- :mod:`.encode`: the PNG, the PDF for print and the gallery's thumbnail;
+- :mod:`.styles`: the looks (palettes and drawn ornaments), checked for contrast;
+- :mod:`.layout`: a design's lines, places and ornaments in a format, worked out once;
+- :mod:`.engine`: ``render`` and ``render_pdf``, a layout drawn by :mod:`.raster` (the PNG, Pillow)
+  and :mod:`.vector` (the print PDF, pikepdf, in fonts cut by :mod:`.cidfont`);
+- :mod:`.encode`: the PNG and the gallery's thumbnail;
 - :mod:`.manifest`: the set's ``manifest.json``, one typed ``Entry`` per poster;
 - :mod:`.batch`: the whole set, rendered on all cores and never twice.
 """

@@ -25,7 +25,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,9 +33,9 @@ from pathlib import Path
 from generators import fonts, script, typeset
 from generators.files import write_atomic
 from generators.model import Campaign
+from generators.posters import cidfont, encode, engine, formats, layout, raster, styles, vector
 from generators.posters import design as design_module
-from generators.posters import encode, engine, formats, layout, raster, styles, vector
-from generators.posters.design import Design, designs, drawn_texts
+from generators.posters.design import Design, designs
 from generators.posters.formats import FORMATS_BY_ID, SET_FORMATS
 from generators.posters.manifest import (
     STORE,
@@ -52,7 +52,7 @@ from generators.process import parent_death_signal
 from generators.script import SCRIPTS, Script, in_script
 
 #: The libraries whose output is in the pixels: an upgrade of any re-renders everything.
-_DRAWING_LIBRARIES = ("pillow", "rjieba", "opencc", "qrcode", "fpdf2", "fonttools", "pikepdf")
+_DRAWING_LIBRARIES = ("pillow", "rjieba", "opencc", "qrcode", "fonttools", "pikepdf")
 #: The code that draws: a change to any re-renders everything.
 _DRAWING_MODULES = (
     formats,
@@ -60,6 +60,7 @@ _DRAWING_MODULES = (
     layout,
     raster,
     vector,
+    cidfont,
     styles,
     engine,
     encode,
@@ -160,15 +161,10 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _start_worker(
-    designs: dict[str, Design], out_dir: str, base_url: str, parent: int, texts: list[str]
-) -> None:
+def _start_worker(designs: dict[str, Design], out_dir: str, base_url: str, parent: int) -> None:
     global _worker
     _die_with_parent(parent)
     _worker = _Worker(designs, Path(out_dir), base_url)
-    # The campaign's every text, whatever this run draws: the same poster embeds the same cut, so its
-    # PDF has the same bytes in a whole render and in a render of part of the set.
-    vector.pool(texts)
 
 
 def _render_job(job: Job, key: str) -> Entry | Refusal:
@@ -299,10 +295,6 @@ def _reusable(out_dir: Path, every: list[Job], keys: dict[Job, str]) -> dict[Job
     return kept
 
 
-def _pool_texts(every: Iterable[Design]) -> list[str]:
-    return [*drawn_texts(every), *vector.slug_texts(SET_FORMATS)]
-
-
 def _draw(
     todo: list[Job],
     keys: dict[Job, str],
@@ -318,6 +310,6 @@ def _draw(
     with ProcessPoolExecutor(
         workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(needed, str(out_dir), base_url, os.getpid(), _pool_texts(by_id.values())),
+        initargs=(needed, str(out_dir), base_url, os.getpid()),
     ) as pool:  # fmt: skip
         yield from pool.map(_render_job, todo, [keys[j] for j in todo], chunksize=4)

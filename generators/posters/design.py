@@ -5,12 +5,11 @@ dated activity; the words the project adds (labels, dates, lists) come from ``ge
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from generators import wording
 from generators.model import Activity, Campaign
-from generators.script import SCRIPTS, in_script
 
 
 @dataclass(frozen=True)
@@ -50,14 +49,6 @@ class Design:
         if not extra:
             return self
         return replace(self, roles={**self.roles, **extra}, verbatim=self.verbatim | frozenset(extra))
-
-
-def drawn_texts(drawn: Iterable[Design]) -> Iterator[str]:
-    """Every text of the designs as drawn in each script (the notice's text converted for Simplified)."""
-    for d in drawn:
-        for text in (*d.roles.values(), *d.items, d.more, d.tail):
-            for script in SCRIPTS:
-                yield in_script(text, script)
 
 
 def _kicker(campaign: Campaign) -> str:

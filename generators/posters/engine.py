@@ -1,7 +1,7 @@
 """The rendering engine: a design drawn in a format, script and style, by one layout and two backends.
 
 ``layout.lay_out`` works out every role's lines and places once; ``raster.draw`` draws them into the
-PNG's palette image (Pillow), ``vector.render_pdf`` into the print PDF (fpdf2). Text that cannot be set
+PNG's palette image (Pillow), ``vector.render_pdf`` into the print PDF (pikepdf). Text that cannot be set
 (a missing glyph, too long for its box) raises ``typeset.TypesetError`` before anything is drawn.
 """
 
