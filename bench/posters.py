@@ -4,6 +4,7 @@ ImageMagick drawing the same scenes with the same font, and the studio's request
     apt-get install imagemagick          # the baseline (benchmark only)
     pip install -e '.[dev]'              # img2pdf: the raster PDF that the vector PDF is set against
     python bench/posters.py [--runs 5] [--studio]
+    python bench/posters.py --against 4527a91 --runs 2   # the cold set against an earlier revision's
 
 Every figure is set against a baseline from the same run: the warm set against the cold one, and each
 scene against ImageMagick's ``convert`` drawing the same lines of text, with the same font file, at the
@@ -322,11 +323,61 @@ def formats_and_set(campaign: object, runs: int) -> int:
     return 0
 
 
+def against(revision: str, rounds: int) -> int:
+    """``quality-month render`` into an empty folder by this checkout and by a checkout of ``revision``
+    (each its own code, fonts and data), taking turns, ``rounds`` each: the machine's drift falls on
+    both."""
+    with tempfile.TemporaryDirectory() as folder:
+        other = Path(folder) / "other"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(other), revision], check=True
+        )
+        try:
+            times: dict[str, list[float]] = {"this checkout": [], revision: []}
+            files: dict[str, int] = {}
+            for _ in range(rounds):
+                for name, tree in ((revision, other), ("this checkout", ROOT)):
+                    out = Path(folder) / "set"
+                    shutil.rmtree(out, ignore_errors=True)
+                    env = {**os.environ, "PYTHONPATH": str(tree)}
+                    command = [
+                        sys.executable,
+                        "-m",
+                        "web.cli",
+                        "render",
+                        "--data",
+                        str(tree / "data"),
+                        "--out",
+                        str(out),
+                    ]
+                    started = time.perf_counter()
+                    subprocess.run(command, cwd=tree, env=env, check=True, capture_output=True)
+                    times[name].append(time.perf_counter() - started)
+                    files[name] = sum(1 for f in out.rglob("*") if f.is_file())
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=True)
+    base = statistics.median(times[revision])
+    print(f"`quality-month render` into an empty folder, {rounds} rounds taking turns, medians.\n")
+    print("| checkout | files | seconds, each run | median | ratio to " + revision + " |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, seconds in times.items():
+        each = ", ".join(f"{t:.1f}" for t in seconds)
+        print(
+            f"| {name} | {files[name]} | {each} | {statistics.median(seconds):.1f} | {statistics.median(seconds) / base:.2f} |"
+        )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
     parser.add_argument("--studio", action="store_true", help="the studio's section alone")
+    parser.add_argument(
+        "--against", metavar="REV", help="the cold set alone, set against a git revision's (alternating runs)"
+    )
     args = parser.parse_args()
+    if args.against:
+        return against(args.against, args.runs)
     campaign = load_current(ROOT / "data")
     if not args.studio:
         status = formats_and_set(campaign, args.runs)

@@ -68,7 +68,8 @@ class Source:
         cff = font["CFF "].cff
         top = cff.topDictIndex[0]
         self.postscript_name = cff.fontNames[0]
-        self.bbox = tuple(round(v * 1000 / self.units) for v in top.FontBBox)
+        x0, y0, x1, y1 = (round(v * 1000 / self.units) for v in top.FontBBox)
+        self.bbox = (x0, y0, x1, y1)
         at = tables["CFF "].offset
         self._charstrings = _Index(data, at + top.rawDict["CharStrings"])
         self._fd_select = _fd_select(data, at + top.rawDict["FDSelect"], len(self._charstrings))
@@ -88,8 +89,8 @@ class Source:
 
     def advance(self, gid: int) -> int:
         """A glyph's advance in thousandths of an em."""
-        (units,) = struct.unpack_from(">H", self._hmtx, 4 * min(gid, self._long_metrics - 1))
-        return round(units * 1000 / self.units)
+        units: int = struct.unpack_from(">H", self._hmtx, 4 * min(gid, self._long_metrics - 1))[0]
+        return round(units * 1000 / int(self.units))
 
     def glyph(self, gid: int) -> tuple[bytes, int]:
         """A glyph's charstring with no subroutine call, and the index of its font dict."""
@@ -117,7 +118,7 @@ class Source:
             _cff(name, [self.glyph(gid) for gid in gids], self._privates, self.bbox),
             {c: cid_of[self.glyph_id(c)] for c in wanted},
             tuple(self.advance(gid) for gid in gids),
-            self.bbox,  # type: ignore[arg-type]
+            self.bbox,
             self.ascent,
             self.descent,
             self.cap_height,
@@ -134,7 +135,8 @@ class _Index:
         self.base = self.offsets + (self.count + 1) * self.size - 1
 
     def __len__(self) -> int:
-        return self.count
+        count: int = self.count
+        return count
 
     def _offset(self, n: int) -> int:
         at = self.offsets + n * self.size
@@ -198,16 +200,16 @@ class _Cmap:
             return 0
         seg = self.segments
         starts = self.at + 14 + 2 * seg + 2  # the start codes follow the end codes and a pad
-        (start,) = struct.unpack_from(">H", self.table, starts + 2 * n)
-        (delta,) = struct.unpack_from(">h", self.table, starts + 2 * seg + 2 * n)
+        start: int = struct.unpack_from(">H", self.table, starts + 2 * n)[0]
+        delta: int = struct.unpack_from(">h", self.table, starts + 2 * seg + 2 * n)[0]
         range_at = starts + 4 * seg + 2 * n
-        (range_offset,) = struct.unpack_from(">H", self.table, range_at)
+        range_offset: int = struct.unpack_from(">H", self.table, range_at)[0]
         if code < start:
             return 0
         if range_offset == 0:
             return (code + delta) & 0xFFFF
-        (gid,) = struct.unpack_from(">H", self.table, range_at + range_offset + 2 * (code - start))
-        return (gid + delta) & 0xFFFF if gid else 0
+        found: int = struct.unpack_from(">H", self.table, range_at + range_offset + 2 * (code - start))[0]
+        return (found + delta) & 0xFFFF if found else 0
 
 
 @functools.cache
@@ -260,11 +262,9 @@ def _fixed(v: int) -> bytes:
 
 
 def _real(value: float) -> bytes:
-    nibbles = []
-    for ch in repr(float(value)).replace("e-", "m").replace("e+", "e"):
-        nibbles.append({".": 0xA, "e": 0xB, "m": 0xC, "-": 0xE}.get(ch))
-        if nibbles[-1] is None:
-            nibbles[-1] = int(ch)
+    codes = {".": 0xA, "e": 0xB, "m": 0xC, "-": 0xE}
+    text = repr(float(value)).replace("e-", "m").replace("e+", "e")
+    nibbles = [codes[ch] if ch in codes else int(ch) for ch in text]
     nibbles.append(0xF)
     if len(nibbles) % 2:
         nibbles.append(0xF)

@@ -526,7 +526,9 @@ def test_a_cut_has_the_faces_outlines(face: fonts.Face) -> None:
         for char in text:
             cid = cut.cids[char]
             assert _outlines(program, top.charset[cid]) == _outlines(whole, cmap[ord(char)]), char
-            assert cut.widths[cid] == round(whole["hmtx"][cmap[ord(char)]][0] * 1000 / whole["head"].unitsPerEm)
+            assert cut.widths[cid] == round(
+                whole["hmtx"][cmap[ord(char)]][0] * 1000 / whole["head"].unitsPerEm
+            )
 
 
 @pytest.mark.parametrize("form", [12, 4])
