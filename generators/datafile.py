@@ -70,20 +70,25 @@ def display_path(path: Path) -> str:
 class TomlFile:
     """A TOML file being read: its path for messages, its lines for locating records and fields."""
 
-    def __init__(self, path: Path, errors: list[DataError]) -> None:
+    def __init__(
+        self, path: Path, errors: list[DataError], *, raw: bytes | None = None, name: str | None = None
+    ) -> None:
+        """Read ``path``, or take its bytes as ``raw`` (a document of the state database, an upload),
+        called ``name`` in messages."""
         self.path = path
-        self.name = display_path(path)
+        self.name = name or display_path(path)
         self.errors = errors
         self.data: dict[str, Any] | None = None
         self.lines: list[str] = []
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            self.error("file is missing")
-            return
-        except OSError as exc:
-            self.error(f"cannot be read: {exc.strerror}")
-            return
+        if raw is None:
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                self.error("file is missing")
+                return
+            except OSError as exc:
+                self.error(f"cannot be read: {exc.strerror}")
+                return
         if raw.startswith(b"\xef\xbb\xbf"):
             self.error("starts with a UTF-8 byte-order mark (BOM): save it as UTF-8 without one", line=1)
             return

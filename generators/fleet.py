@@ -193,8 +193,20 @@ def _dayparts(record: TomlRecord, programmes: set[str]) -> tuple[DayPart, ...] |
 
 def load_fleet(path: Path, campaign: Campaign) -> Fleet:
     """Load and check the fleet file against the campaign; ``CampaignError`` lists every problem."""
+    return _load(path, campaign, None, None)
+
+
+def load_fleet_text(text: str | bytes, campaign: Campaign, name: str = SCREENS_FILE) -> Fleet:
+    """Load and check a fleet document (``screens.toml``'s form) given as text, called ``name`` in the
+    errors: what the console saves, what ``fleet import`` reads and the state database keeps are
+    checked by the loader that checks the file."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    return _load(Path(name), campaign, raw, name)
+
+
+def _load(path: Path, campaign: Campaign, raw: bytes | None, name: str | None) -> Fleet:
     errors: list[DataError] = []
-    file = TomlFile(path, errors)
+    file = TomlFile(path, errors, raw=raw, name=name)
     known_designs = {d.id for d in designs(campaign)}
     file.check_tables("programme", "special", "screen")
     programme_records = records_of(file, "programme", "programme")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from generators.fonts import shipped
 from generators.loader import CampaignError, load_current
 from generators.model import Campaign
 from web import api, calendar, context, errors, feeds, kiosk, lastgood, posters, security, studio
+from web.fleetstore import FleetStore
+from web.live import Live
+from web.state import State, database_url
 
 DEFAULT_DATA = shipped(Path(__file__).resolve().parent.parent / "data", "quality_month_data")
 
@@ -53,21 +57,32 @@ def configured_data_dir() -> Path:
 
 
 def _load(folder: Path) -> tuple[Campaign, Fleet | None]:
-    """A data folder's campaign (the current one) and its fleet (``None`` without a screens.toml)."""
+    """A data folder's campaign (the current one) and its fleet file's (``None`` without one)."""
     campaign = load_current(folder)
     return campaign, load_fleet_for(folder, campaign)
 
 
+def _wall_clock(app: Flask) -> Callable[[], dt.datetime]:
+    def clock() -> dt.datetime:
+        configured = app.config.get("CLOCK")
+        found: dt.datetime = configured() if configured is not None else dt.datetime.now(dt.UTC)
+        return found
+
+    return clock
+
+
 def _load_data(app: Flask) -> None:
-    """Load the campaign and the fleet. Data with errors stops start-up, unless this data folder has
-    loaded before (``LAST_GOOD_DATA``, on except under ``TESTING``): then the app serves the last good
-    copy of it, logs the errors and shows them on ``/healthz``, so that a worker restarted while the data
-    on disk is broken keeps the site up."""
+    """Load the campaign, and the fleet from the state database (the fleet file is imported on the
+    first start), and keep watching both (web/live.py). Data with errors stops start-up, unless this
+    data folder has loaded before (``LAST_GOOD_DATA``, on except under ``TESTING``): then the app serves
+    the last good copy of it, logs the errors and shows them on ``/healthz``, so that a worker restarted
+    while the data on disk is broken keeps the site up."""
     data_dir = Path(app.config["DATA_DIR"])
     instance = Path(app.instance_path)
     keep = app.config.get("LAST_GOOD_DATA", not app.config.get("TESTING"))
+    served = data_dir
     try:
-        campaign, fleet = _load(data_dir)
+        campaign = load_current(data_dir)
     except CampaignError as exc:
         good = lastgood.recall(instance, data_dir) if keep else None
         if good is None:
@@ -77,7 +92,8 @@ def _load_data(app: Flask) -> None:
             "the data in %s has %d error(s): serving its last good copy (%s) until it is fixed; %s",
             data_dir, len(errors), good, "; ".join(errors[:5]),
         )  # fmt: skip
-        campaign, fleet = _load(good)
+        campaign = load_current(good)
+        served = good
         app.config["DATA_DIR"] = good
         app.extensions["data_errors"] = errors
     else:
@@ -86,8 +102,10 @@ def _load_data(app: Flask) -> None:
                 lastgood.remember(instance, data_dir, _load)
             except OSError as exc:  # a read-only instance folder: the site runs, without the fallback
                 app.logger.warning("cannot keep the last good data in %s: %s", instance, exc)
-    app.extensions["campaign"] = campaign
-    app.extensions["fleet"] = fleet
+    app.config["DATABASE_URL"] = database_url(app)
+    watched = Live(app, data_dir, campaign, FleetStore(State(app.config["DATABASE_URL"])), _wall_clock(app))
+    app.extensions["live"] = watched
+    watched.start_fleet(served)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

@@ -40,7 +40,10 @@ def public_url(app: Flask) -> str:
 
 
 def campaign() -> Campaign:
-    """The campaign the app serves (loaded once, by the app factory)."""
+    """The campaign the app serves now (web/live.py takes a change of the data folder that checks)."""
+    watched = current_app.extensions.get("live")
+    if watched is not None:
+        watched.refresh()
     loaded: Campaign = current_app.extensions["campaign"]
     return loaded
 

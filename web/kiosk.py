@@ -41,6 +41,10 @@ bp = Blueprint("kiosk", __name__)
 
 
 def fleet() -> Fleet:
+    """The fleet the app serves now (web/live.py takes a saved version that checks)."""
+    watched = current_app.extensions.get("live")
+    if watched is not None:
+        watched.refresh()
     loaded: Fleet | None = current_app.extensions.get("fleet")
     if loaded is None:
         abort(404, "this site has no kiosk screens (data/screens.toml)")
@@ -300,8 +304,7 @@ def init_app(app: Flask) -> None:
     mimetypes.add_type("text/javascript", ".mjs")
     app.config["DATABASE_URL"] = database_url(app)
     app.extensions["admin_failures"] = Failures()
-    if app.extensions["fleet"] is not None:
-        app.extensions["kiosk_state"] = State(app.config["DATABASE_URL"])
+    app.extensions["kiosk_state"] = State(app.config["DATABASE_URL"])
     app.register_blueprint(bp)
 
     @app.errorhandler(StateUnavailable)

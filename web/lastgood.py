@@ -28,7 +28,7 @@ def _root(data_dir: Path) -> Path:
     return data_dir.parent if (data_dir / CAMPAIGN_FILE).is_file() else data_dir
 
 
-def _files(data_dir: Path) -> list[tuple[str, Path]]:
+def data_files(data_dir: Path) -> list[tuple[str, Path]]:
     """What loading ``data_dir`` reads (its files and the fleet file, wherever ``fleet_path`` finds it),
     each with its path in the copy."""
     found = {p for pattern in _PATTERNS for p in data_dir.rglob(pattern) if p.is_file()}
@@ -41,7 +41,7 @@ def _files(data_dir: Path) -> list[tuple[str, Path]]:
 
 def _digest(data_dir: Path) -> str:
     digest = hashlib.sha256()
-    for name, path in _files(data_dir):
+    for name, path in data_files(data_dir):
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -71,7 +71,7 @@ def remember(instance: Path, data_dir: Path, verify: Callable[[Path], object]) -
             return True
         fresh = target.with_name(f"{target.name}.{os.getpid()}.new")
         shutil.rmtree(fresh, ignore_errors=True)
-        for name, path in _files(data_dir):
+        for name, path in data_files(data_dir):
             copy = fresh / name
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, copy)

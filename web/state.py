@@ -37,6 +37,37 @@ fleet_event = sa.Table(
     sa.Column("detail", sa.Text),
 )  # fmt: skip
 
+#: The fleet (screens, programmes, day parts, special days) as versioned documents in
+#: ``screens.toml``'s form: every saved version kept, with who saved it, when and why (web/fleetstore.py).
+fleet_version = sa.Table(
+    "fleet_version", metadata,
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("saved_at", sa.Double, nullable=False),
+    sa.Column("saved_by", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)  # fmt: skip
+#: The console's staff accounts (web/staff.py): a password hash each, never the password.
+staff = sa.Table(
+    "staff", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)  # fmt: skip
+#: Each screen's secret key, as a hash: a heartbeat must carry the key (web/kiosk.py).
+screen_key = sa.Table(
+    "screen_key", metadata,
+    sa.Column("screen", sa.Text, primary_key=True),
+    sa.Column("key_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)  # fmt: skip
+#: Secrets every machine of a site shares (the session cookies' signing key), made on first use.
+site_secret = sa.Table(
+    "site_secret", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)  # fmt: skip
+
 _ENGINES: dict[str, sa.Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
@@ -191,7 +222,8 @@ class State:
         )  # fmt: skip
         return StateUnavailable(f"the state database {self.where} cannot be used ({reason}): {fix}")
 
-    def _run(self, work: Any) -> Any:
+    def run(self, work: Any) -> Any:
+        """``work(engine)``, with a database that cannot be used raised as ``StateUnavailable``."""
         try:
             return work(self.engine)
         except sa.exc.SQLAlchemyError as exc:
@@ -214,7 +246,7 @@ class State:
             with engine.begin() as connection:
                 connection.execute(statement)
 
-        self._run(work)
+        self.run(work)
 
     def reload(self, screen: str) -> int:
         def work(engine: sa.Engine) -> int:
@@ -226,7 +258,7 @@ class State:
                 found: int = connection.execute(statement).scalar_one()
             return found
 
-        reloads: int = self._run(work)
+        reloads: int = self.run(work)
         self._reloads = None  # this process sees its own change at once
         return reloads
 
@@ -238,7 +270,7 @@ class State:
                 query = sa.select(c.screen, c.last_seen, c.showing, c.version, c.reloads)
                 return list(connection.execute(query).all())
 
-        found = self._run(work)
+        found = self.run(work)
         return {
             row.screen: {"last_seen": row.last_seen, "showing": row.showing, "version": row.version,
                          "reloads": row.reloads}
