@@ -15,6 +15,7 @@ from flask.cli import ScriptInfo, routes_command, shell_command
 from werkzeug.serving import WSGIRequestHandler
 
 from web.cli.common import DATA_HELP, build_app, data_option
+from web.live import watch
 from web.posters import start_background_render
 from web.scheduler import start_for
 from web.state import State
@@ -63,6 +64,7 @@ def scheduler(data: Path | None) -> int:
         )
         return 1
     stop = threading.Event()
+    watch(app, stop)  # no requests come here: the jobs' data is checked for changes each second
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo("scheduler running: " + ", ".join(job.id for job in running.get_jobs()))
     with contextlib.suppress(KeyboardInterrupt):
