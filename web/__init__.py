@@ -14,7 +14,7 @@ from generators.fleet import Fleet, load_fleet_for
 from generators.fonts import shipped
 from generators.loader import CampaignError, load_current
 from generators.model import Campaign
-from web import api, calendar, context, errors, feeds, kiosk, lastgood, posters, security, studio
+from web import api, calendar, console, context, errors, feeds, kiosk, lastgood, posters, security, studio
 from web.fleetstore import FleetStore
 from web.live import Live
 from web.state import State, database_url
@@ -136,4 +136,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     posters.init_app(app)
     kiosk.init_app(app)
     studio.init_app(app)
+    console.init_app(app)
     return app

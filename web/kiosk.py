@@ -1,8 +1,10 @@
 """Kiosk screens: the display page of each screen, its published programme, the server's clock, push of
 new versions, heartbeats, and the dashboard of the fleet.
 
-Kiosk pages and their data are public and read-only; heartbeats only record what a screen shows; what
-changes the fleet's state (asking a screen to reload) needs the admin token of the configuration. The
+Kiosk pages and their data are public and read-only; a heartbeat records what a screen shows, and
+only the screen can send one: it carries the screen's key (web/screenkeys.py, made in the console); what
+changes the fleet's state (asking a screen to reload) needs the admin token of the configuration or a
+signed-in console. The
 state itself is in web/state.py.
 """
 
@@ -34,6 +36,7 @@ from generators.fleet import Fleet, Screen
 from generators.programme import DAYS_AHEAD, OFFLINE_AFTER, online, programme_document, showing_at
 from web.context import campaign, json_response, now, one_script, use_script
 from web.errors import _answer
+from web import screenkeys
 from web.posters import poster_urls
 from web.state import State, StateUnavailable, database_url
 
@@ -179,6 +182,10 @@ HEARTBEAT_BYTES = 1024
 @bp.post("/kiosk/<screen_id>/heartbeat")
 def heartbeat(screen_id: str) -> BaseResponse:
     screen = _screen(screen_id)
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not screenkeys.matches(state(), screen.id, given.strip()):
+        abort(401, "a heartbeat needs the screen's key (Authorization: Bearer <key>): open the kiosk URL "
+                   "that the console gives, with its #key=…")  # fmt: skip
     request.max_content_length = HEARTBEAT_BYTES  # larger: 413, before it is read
     try:
         body = json.loads(request.get_data(cache=False))

@@ -93,3 +93,12 @@ def verify(state: State, name: str, password: str) -> bool:
     stored: str | None = state.run(work)
     matches = check_password_hash(stored or _NOBODY, password)
     return stored is not None and matches
+
+
+def exists(state: State, name: str) -> bool:
+    def work(engine: sa.Engine) -> bool:
+        with engine.connect() as connection:
+            return connection.execute(sa.select(staff.c.name).where(staff.c.name == name)).first() is not None
+
+    found: bool = state.run(work)
+    return found

@@ -22,6 +22,14 @@ import * as timeline from "./timeline.mjs";
   };
   const layers = [document.getElementById("layer-0"), document.getElementById("layer-1")];
   const store = window.localStorage;
+  // The screen's key, given once in the URL's fragment (#key=…, never sent to a server or its logs) by
+  // the console's link: kept, and taken out of the address bar; every heartbeat carries it.
+  const given = new URLSearchParams(location.hash.slice(1)).get("key");
+  if (given) {
+    store.setItem(`key:${screenId}`, given);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  const key = store.getItem(`key:${screenId}`);
   let programme = JSON.parse(store.getItem(`programme:${screenId}`) || "null");
   if (programme) root.dataset.version = programme.version;
   let offset = Number(store.getItem("clock-offset") || 0);
@@ -212,11 +220,12 @@ import * as timeline from "./timeline.mjs";
     try {
       const response = await fetch(address("heartbeat"), {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", ...(key ? { Authorization: `Bearer ${key}` } : {}) },
         body: JSON.stringify({ showing: shown || "none", version: programme ? programme.version : "none" }),
       });
       beatFailures = response.ok ? 0 : beatFailures + 1;
-      root.dispatchEvent(new CustomEvent("kiosk:heartbeat", { detail: { ok: response.ok } }));
+      root.dataset.heartbeat = response.ok ? "ok" : String(response.status);
+      root.dispatchEvent(new CustomEvent("kiosk:heartbeat", { detail: { ok: response.ok, status: response.status } }));
     } catch (error) {
       beatFailures += 1;
     }
