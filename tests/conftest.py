@@ -7,7 +7,7 @@ import functools
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -205,3 +205,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(sa.text(f'drop schema "{schema}" cascade'))
         admin.dispose()
+
+
+def screen_keys(database_url: str, screens: Iterable[str]) -> dict[str, dict[str, str]]:
+    """A new key for each screen, as the console makes it: the headers a heartbeat of each needs."""
+    from web.screenkeys import new_key
+    from web.state import State
+
+    state = State(database_url)
+    return {s: {"Authorization": f"Bearer {new_key(state, s, dt.datetime.now(dt.UTC))}"} for s in screens}

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import screen_keys
 from web import create_app
 from web.state import close_engine
 
@@ -34,6 +35,12 @@ def kiosk_app(tiny_fleet: Path, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def kiosk(kiosk_app: Flask) -> FlaskClient:
     return kiosk_app.test_client()
+
+
+@pytest.fixture
+def keys(kiosk_app: Flask) -> dict[str, dict[str, str]]:
+    """Each screen's heartbeat headers, with the key the console would have made."""
+    return screen_keys(kiosk_app.config["DATABASE_URL"], ["hq-lobby-east", "hq-lobby-west", "service-hall"])
 
 
 def test_page(kiosk: FlaskClient) -> None:
@@ -126,9 +133,38 @@ def test_clock(kiosk: FlaskClient) -> None:
     ["not json", '["a list"]', '{"showing": 3, "version": "v"}', '{"showing": "theme"}',
      '{"showing": "", "version": "v"}', '{"showing": "theme", "version": "' + "x" * 65 + '"}'],
 )  # fmt: skip
-def test_malformed_heartbeats_are_400(kiosk: FlaskClient, body: str) -> None:
-    response = kiosk.post("/kiosk/hq-lobby-east/heartbeat", data=body, content_type="application/json")
+def test_malformed_heartbeats_are_400(kiosk: FlaskClient, keys: dict[str, dict[str, str]], body: str) -> None:
+    response = kiosk.post(
+        "/kiosk/hq-lobby-east/heartbeat",
+        data=body,
+        content_type="application/json",
+        headers=keys["hq-lobby-east"],
+    )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer ", "Bearer wrong", "Basic x", "Bearer {west}", "{east}"], ids=repr
+)
+def test_a_heartbeat_without_the_screens_key_is_refused(
+    kiosk: FlaskClient, keys: dict[str, dict[str, str]], authorization: str | None
+) -> None:
+    """Only the screen can say it is online: no key, a wrong one, another screen's, a key outside the
+    Bearer scheme: 401, and the dashboard is unchanged."""
+    given = {
+        name: value.split(" ", 1)[1] for name, value in
+        (("east", keys["hq-lobby-east"]["Authorization"]), ("west", keys["hq-lobby-west"]["Authorization"]))
+    }  # fmt: skip
+    headers = {"Authorization": authorization.format(**given)} if authorization is not None else {}
+    good = {"showing": "slogan-02", "version": "v"}
+    response = kiosk.post("/kiosk/hq-lobby-east/heartbeat", json=good, headers=headers)
+    assert response.status_code == 401 and "key" in response.get_data(as_text=True)
+    east = next(s for s in kiosk.get("/screens.json").json["screens"] if s["id"] == "hq-lobby-east")  # type: ignore[index]
+    assert east["online"] is False and east["showing"] is None
+    assert (
+        kiosk.post("/kiosk/hq-lobby-east/heartbeat", json=good, headers=keys["hq-lobby-east"]).status_code
+        == 204
+    )
 
 
 def test_unknown_screens_are_404(kiosk: FlaskClient) -> None:
@@ -142,11 +178,12 @@ def test_unknown_screens_are_404(kiosk: FlaskClient) -> None:
     )
 
 
-def test_dashboard_flags_a_silent_screen_within_90_seconds(kiosk: FlaskClient) -> None:
+def test_dashboard_flags_a_silent_screen_within_90_seconds(
+    kiosk: FlaskClient, keys: dict[str, dict[str, str]]
+) -> None:
+    beat = {"showing": "slogan-02", "version": "v"}
     assert (
-        kiosk.post(
-            "/kiosk/hq-lobby-east/heartbeat", json={"showing": "slogan-02", "version": "v"}
-        ).status_code
+        kiosk.post("/kiosk/hq-lobby-east/heartbeat", json=beat, headers=keys["hq-lobby-east"]).status_code
         == 204
     )
     screens = {s["id"]: s for s in kiosk.get("/screens.json").json["screens"]}  # type: ignore[index]

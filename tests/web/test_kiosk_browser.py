@@ -20,7 +20,7 @@ from generators.fleet import load_fleet
 from generators.loader import load_current
 from generators.posters.batch import render_set
 from generators.programme import showing_at, timeline
-from tests.conftest import TINY, TINY_FLEET
+from tests.conftest import TINY, TINY_FLEET, screen_keys
 from tests.web.live import serving
 from web import create_app
 
@@ -83,13 +83,13 @@ def slow_server(folder: Path) -> Iterator[str]:
 
 
 def open_kiosk(
-    browser: Browser, server: str, base: dt.datetime, **options: Any
+    browser: Browser, server: str, base: dt.datetime, fragment: str = "", **options: Any
 ) -> tuple[BrowserContext, Page]:
     context = browser.new_context(viewport={"width": 540, "height": 960}, **options)
     page = context.new_page()
     page.clock.install(time=base - dt.timedelta(seconds=1))
     page.clock.pause_at(base)
-    page.goto(f"{server}/kiosk/{SCREEN}")
+    page.goto(f"{server}/kiosk/{SCREEN}{fragment}")
     # (the attribute is missing until the programme is in: waiting for "not empty" would not wait)
     expect(page.locator("html")).to_have_attribute(
         "data-version", re.compile("^[0-9a-f]{16}$"), timeout=10000
@@ -221,13 +221,21 @@ def test_no_blank_frame_at_a_change(browser: Browser, server: str) -> None:
     context.close()
 
 
-def test_heartbeats_reach_the_dashboard(browser: Browser, server: str, tmp_path: Path) -> None:
+def test_heartbeats_reach_the_dashboard(browser: Browser, server: str, folder: Path) -> None:
+    """A page opened at the console's URL (the key in its fragment) keeps the key, takes it out of the
+    address bar, and its heartbeats are taken; a page without the key is refused (401)."""
     base = dt.datetime(2030, 9, 2, 9, 30, 3, tzinfo=ZONE)
     set_clock(base)
-    context, page = open_kiosk(browser, server, base)
+    unkeyed, stranger = open_kiosk(browser, server, base)
+    expect(stranger.locator("html")).to_have_attribute("data-beat", "401")  # its first, at start
+    unkeyed.close()
+    header = screen_keys(f"sqlite:///{folder / 'state.sqlite'}", [SCREEN])[SCREEN]["Authorization"]
+    context, page = open_kiosk(browser, server, base, fragment="#key=" + header.split(" ", 1)[1])
+    assert "key=" not in page.url and page.url.endswith(f"/kiosk/{SCREEN}")
     expect(page.locator("html")).not_to_have_attribute("data-current-slide", "")
     with page.expect_response(lambda r: r.url.endswith("/heartbeat") and r.status == 204):
         page.clock.run_for(40_000)  # the next heartbeat is due within 36 s
+    expect(page.locator("html")).to_have_attribute("data-beat", "ok")
     screens = {s["id"]: s for s in page.request.get(f"{server}/screens.json").json()["screens"]}
     assert screens[SCREEN]["online"] is True
     campaign = load_current(TINY)

@@ -24,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from generators.loader import load_campaign
-from tests.conftest import TINY, TINY_FLEET
+from tests.conftest import TINY, TINY_FLEET, screen_keys
 from web.scheduler import release_database_lock, take_database_lock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,11 +153,15 @@ def test_several_workers_and_one_scheduler(production: dict[str, object]) -> Non
         time.sleep(0.3)
     # Each worker answers from the one database: what one records, all see.
     url = str(production["url"])
+    env = production["env"]
+    assert isinstance(env, dict)
+    state = Path(env["QUALITY_MONTH_INSTANCE_PATH"]) / "state.sqlite"
+    east = screen_keys(f"sqlite:///{state}", ["hq-lobby-east"])["hq-lobby-east"]
     for n in range(12):
         request = urllib.request.Request(
             f"{url}/kiosk/hq-lobby-east/heartbeat", method="POST",
             data=json.dumps({"showing": f"slide-{n}", "version": "v"}).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **east},
         )  # fmt: skip
         with urllib.request.urlopen(request) as response:
             assert response.status == 204
@@ -166,8 +170,6 @@ def test_several_workers_and_one_scheduler(production: dict[str, object]) -> Non
             screen = json.load(response)["screens"][0]
         assert screen["id"] == "hq-lobby-east" and screen["showing"] == "slide-11"
     # A second scheduler on the same instance is refused, and says why.
-    env = production["env"]
-    assert isinstance(env, dict)
     second = subprocess.run(
         [sys.executable, "-m", "web.cli", "scheduler", "--data", str(TINY)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,

@@ -22,7 +22,7 @@ from werkzeug.routing import Rule
 
 from generators.loader import load_current
 from generators.posters.batch import render_set
-from tests.conftest import TINY
+from tests.conftest import TINY, screen_keys
 from tests.web.live import serving
 from web import create_app
 from web.security import PUBLIC_DATA as PUBLIC_DATA_ENDPOINTS
@@ -45,6 +45,12 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def east(app: Flask) -> dict[str, str]:
+    """The heartbeat headers of hq-lobby-east, with its key."""
+    return screen_keys(app.config["DATABASE_URL"], ["hq-lobby-east"])["hq-lobby-east"]
 
 
 def poster_path(client: FlaskClient) -> str:
@@ -100,7 +106,7 @@ def test_a_refused_public_query_is_readable_too(client: FlaskClient) -> None:
         assert answer.status_code in (400, 404) and answer.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_no_cors_on_pages_the_kiosk_and_the_admin(client: FlaskClient) -> None:
+def test_no_cors_on_pages_the_kiosk_and_the_admin(client: FlaskClient, east: dict[str, str]) -> None:
     """Only the public, read-only data: not the pages, not the kiosk's own plumbing, never a POST."""
     origin = {"Origin": "https://widget.example"}
     for path in ["/", "/hans/list", "/activities/quality-week", "/posters", "/screens", "/kiosk/hq-lobby-east",
@@ -110,7 +116,9 @@ def test_no_cors_on_pages_the_kiosk_and_the_admin(client: FlaskClient) -> None:
         answer.close()
         assert "Access-Control-Allow-Origin" not in answer.headers, path
     beat = client.post(
-        "/kiosk/hq-lobby-east/heartbeat", json={"showing": "theme", "version": "v"}, headers=origin
+        "/kiosk/hq-lobby-east/heartbeat",
+        json={"showing": "theme", "version": "v"},
+        headers={**origin, **east},
     )
     assert beat.status_code == 204 and "Access-Control-Allow-Origin" not in beat.headers
     reload = client.post(
@@ -265,17 +273,17 @@ def test_trusted_hosts_keep_links_to_the_site(tmp_path: Path) -> None:
     assert client.get("/calendar.ics", headers={"Host": "edge.cdn.example"}).status_code == 200
 
 
-def test_bodies_are_bounded(client: FlaskClient) -> None:
+def test_bodies_are_bounded(client: FlaskClient, east: dict[str, str]) -> None:
     beat = "/kiosk/hq-lobby-east/heartbeat"
     good = {"showing": "theme", "version": "v"}
-    assert client.post(beat, json=good).status_code == 204
-    assert client.post(beat, json={**good, "pad": "x" * 2000}).status_code == 413
+    assert client.post(beat, json=good, headers=east).status_code == 204
+    assert client.post(beat, json={**good, "pad": "x" * 2000}, headers=east).status_code == 413
     assert client.post("/", data=b"x" * (65 * 1024)).status_code in (405, 413)
     nested = "[" * 500 + "]" * 500  # as deep as fits the limit
-    answer = client.post(beat, data=nested, content_type="application/json")
+    answer = client.post(beat, data=nested, content_type="application/json", headers=east)
     assert answer.status_code == 400 and b"JSON object" in answer.data
     deeper = '{"a":' * 100_000 + "1" + "}" * 100_000  # past the limit: refused before it is parsed
-    assert client.post(beat, data=deeper, content_type="application/json").status_code == 413
+    assert client.post(beat, data=deeper, content_type="application/json", headers=east).status_code == 413
 
 
 def test_zip_cache_control_is_as_documented(client: FlaskClient) -> None:

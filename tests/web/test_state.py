@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from flask import Flask
 
-from tests.conftest import TINY
+from tests.conftest import TINY, screen_keys
 from web import create_app
 from web.scheduler import build, mark_offline, note_daypart
 from web.state import State, close_engine, engine_for
@@ -100,7 +100,10 @@ def test_the_dashboard_reads_and_writes_the_configured_database(database_url: st
     })  # fmt: skip
     assert app.config["DATABASE_URL"] == database_url
     client = app.test_client()
-    beat = client.post("/kiosk/hq-lobby-east/heartbeat", json={"showing": "slogan-03", "version": "v"})
+    east = screen_keys(database_url, ["hq-lobby-east"])["hq-lobby-east"]
+    beat = client.post(
+        "/kiosk/hq-lobby-east/heartbeat", json={"showing": "slogan-03", "version": "v"}, headers=east
+    )
     assert beat.status_code == 204
     screens = {s["id"]: s for s in client.get("/screens.json").json["screens"]}  # type: ignore[index]
     assert screens["hq-lobby-east"]["online"] is True and screens["hq-lobby-east"]["showing"] == "slogan-03"
@@ -300,10 +303,10 @@ def test_a_corrupt_state_file_leaves_the_rest_of_the_site_up(
         assert client.get(path).status_code == 200, path
     answer = client.get("/screens.json")
     assert answer.status_code == 503 and str(tmp_path) not in answer.get_data(as_text=True)
-    assert (
-        client.post("/kiosk/hq-lobby-east/heartbeat", json={"showing": "theme", "version": "v"}).status_code
-        == 503
-    )
+    # A heartbeat with a key: the key cannot be checked, so 503 (without one: 401 before any query).
+    beat = {"showing": "theme", "version": "v"}
+    keyed = {"Authorization": "Bearer a-key"}
+    assert client.post("/kiosk/hq-lobby-east/heartbeat", json=beat, headers=keyed).status_code == 503
     logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert logged and all(str(state) in m and "move the file away" in m and "\n" not in m for m in logged)
     assert not [r for r in caplog.records if r.exc_info]  # no traceback

@@ -224,7 +224,7 @@ import * as timeline from "./timeline.mjs";
         body: JSON.stringify({ showing: shown || "none", version: programme ? programme.version : "none" }),
       });
       beatFailures = response.ok ? 0 : beatFailures + 1;
-      root.dataset.heartbeat = response.ok ? "ok" : String(response.status);
+      root.dataset.beat = response.ok ? "ok" : String(response.status);
       root.dispatchEvent(new CustomEvent("kiosk:heartbeat", { detail: { ok: response.ok, status: response.status } }));
     } catch (error) {
       beatFailures += 1;
