@@ -34,9 +34,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from generators.fleet import Fleet, Screen
 from generators.programme import DAYS_AHEAD, OFFLINE_AFTER, online, programme_document, showing_at
+from web import screenkeys
 from web.context import campaign, json_response, now, one_script, use_script
 from web.errors import _answer
-from web import screenkeys
 from web.posters import poster_urls
 from web.state import State, StateUnavailable, database_url
 

@@ -279,6 +279,24 @@ def _dict(entries: list[tuple[int, list[bytes]]]) -> bytes:
     return b"".join(b"".join(operands) + _op(code) for code, operands in entries)
 
 
+def _font_dicts(used: list[int], privates: list[tuple[float, float]], at: int) -> tuple[bytes, bytes]:
+    """The FDArray INDEX of the font dicts ``used`` (each its FontName and its Private's size and
+    offset) starting at offset ``at``, and their Private dicts, which follow it."""
+    private_dicts = [
+        _dict([(20, [_number(privates[fd][0])]), (21, [_number(privates[fd][1])])]) for fd in used
+    ]
+
+    def font_dict(n: int, size: int, offset: int) -> bytes:
+        return _dict([(1238, [_number(_STANDARD_STRINGS + 2 + n)]), (18, [_fixed(size), _fixed(offset)])])
+
+    at_private = at + len(_index([font_dict(n, 0, 0) for n in range(len(used))]))
+    placed = []
+    for n, private in enumerate(private_dicts):
+        placed.append(font_dict(n, len(private), at_private))
+        at_private += len(private)
+    return _index(placed), b"".join(private_dicts)
+
+
 def _cff(
     name: str,
     glyphs: list[tuple[bytes, int]],
@@ -301,51 +319,16 @@ def _cff(
             (1236, [_fixed(fd_array)]),
         ])  # fmt: skip
 
-    header = bytes([1, 0, 4, 4])
-    names = _index([name.encode()])
-    string_index = _index(strings)
-    global_subrs = _index([])
+    head = [bytes([1, 0, 4, 4]), _index([name.encode()])]  # the header, the Name INDEX
+    after_top = [_index(strings), _index([])]  # the String INDEX, an empty Global Subr INDEX
     charset = b"\x02" + (struct.pack(">HH", 1, len(glyphs) - 2) if len(glyphs) > 1 else b"")
     fd_select = b"\x00" + bytes(fd_of[fd] for _, fd in glyphs)
     charstrings = _index([g for g, _ in glyphs])
-    top_size = len(_index([top_dict(0, 0, 0, 0)]))
-    start = len(header) + len(names) + top_size + len(string_index) + len(global_subrs)
-    at_charset = start
+    # Offsets are written in five bytes whatever their value, so the Top DICT's size is known first.
+    at_charset = sum(map(len, head)) + len(_index([top_dict(0, 0, 0, 0)])) + sum(map(len, after_top))
     at_fd_select = at_charset + len(charset)
     at_charstrings = at_fd_select + len(fd_select)
     at_fd_array = at_charstrings + len(charstrings)
-    private_dicts = [
-        _dict([(20, [_number(privates[fd][0])]), (21, [_number(privates[fd][1])])]) for fd in used
-    ]
-    # Each font dict: its FontName and its Private (size, offset); the Private dicts follow the array.
-    fd_dicts = [
-        _dict([(1238, [_number(_STANDARD_STRINGS + 2 + n)]), (18, [_fixed(0), _fixed(0)])])
-        for n in range(len(used))
-    ]
-    at_private = at_fd_array + len(_index(fd_dicts))
-    placed = []
-    for n, private in enumerate(private_dicts):
-        placed.append(
-            _dict(
-                [
-                    (1238, [_number(_STANDARD_STRINGS + 2 + n)]),
-                    (18, [_fixed(len(private)), _fixed(at_private)]),
-                ]
-            )
-        )
-        at_private += len(private)
+    fd_array, private_dicts = _font_dicts(used, privates, at_fd_array)
     top = _index([top_dict(at_charset, at_fd_select, at_charstrings, at_fd_array)])
-    return b"".join(
-        [
-            header,
-            names,
-            top,
-            string_index,
-            global_subrs,
-            charset,
-            fd_select,
-            charstrings,
-            _index(placed),
-            *private_dicts,
-        ]
-    )
+    return b"".join([*head, top, *after_top, charset, fd_select, charstrings, fd_array, private_dicts])
