@@ -255,6 +255,7 @@ def dashboard() -> str:
     return render_template(
         "screens.html", screens=document["screens"], images=images,
         offline_after=int(OFFLINE_AFTER.total_seconds()),
+        data_errors=current_app.extensions.get("data_errors") or [],
     )  # fmt: skip
 
 

@@ -87,6 +87,29 @@ def save_programme(programme_id: str) -> Any:
     return _save_programme(programme_id)
 
 
+def _slides(rows: list[dict[str, str]], problems: list[DataError]) -> list[dict[str, Any]]:
+    """The form's slide rows as the document's slides, in the order their "order" numbers give (a row
+    without one keeps its place); a number of seconds that is not one is a problem."""
+    found = []
+    for n, row in enumerate(rows, 1):
+        try:
+            seconds = int(row["seconds"])
+        except ValueError:
+            reason = f"slide {n}: seconds {row['seconds']!r} is not a whole number"
+            problems.append(DataError("the form", reason, field="slides"))
+            continue
+        try:
+            order = float(row["order"]) if row["order"] else float(n)
+        except ValueError:
+            order = float(n)
+        slide: dict[str, Any] = {"show": row["show"]}
+        if row["design"]:
+            slide["design"] = row["design"]
+        slide["seconds"] = seconds
+        found.append((order, n, slide))
+    return [slide for _, _, slide in sorted(found, key=lambda s: (s[0], s[1]))]
+
+
 def _save_programme(programme_id: str | None) -> Any:
     use_script(script_of_path())
     name = staff_name()
@@ -103,26 +126,7 @@ def _save_programme(programme_id: str | None) -> Any:
                 field="id",
             )
         )
-    slides_out = []
-    for n, row in enumerate(rows, 1):
-        try:
-            seconds = int(row["seconds"])
-        except ValueError:
-            problems.append(
-                DataError(
-                    "the form", f"slide {n}: seconds {row['seconds']!r} is not a whole number", field="slides"
-                )
-            )
-            continue
-        try:
-            order = float(row["order"]) if row["order"] else float(n)
-        except ValueError:
-            order = float(n)
-        slide: dict[str, Any] = {"show": row["show"]}
-        if row["design"]:
-            slide["design"] = row["design"]
-        slide["seconds"] = seconds
-        slides_out.append((order, n, slide))
+    slides_out = _slides(rows, problems)
     base = base_version()
     document = document_of(current())
     tables = tables_of(document, "programme")
@@ -144,7 +148,7 @@ def _save_programme(programme_id: str | None) -> Any:
         tables.append(table)
     array = tomlkit.array()
     array.multiline(True)
-    for _, _, slide in sorted(slides_out, key=lambda s: (s[0], s[1])):
+    for slide in slides_out:
         array.append(inline(slide))
     table["slides"] = array
     reason = f"{'added' if programme_id is None else 'edited'} programme {ident}"
