@@ -6,10 +6,13 @@ all of them, two real pages in step, and a page's memory across 1,000 slide chan
 
 Each simulated screen does what the page does: it holds a server-sent event stream open, sends a
 heartbeat every 30 s and polls its programme every 20-40 s (both jittered), so N screens are N
-streams. The server is gunicorn with 2 gthread workers. CPU is the workers' own (from /proc) over the
-steady window, as a share of the machine's 2 cores; latencies are the heartbeats' and polls'. Then an
-edit (every screen asked to reload) is timed until the last stream has the new version. Prints
-Markdown tables for docs/performance.md.
+streams; heartbeats carry each screen's key. The server is gunicorn with 2 gthread workers, or
+``--machines N`` such servers on one database (``--database``, PostgreSQL for the real thing), the
+screens spread over them. CPU is the workers' own (from /proc) over the steady window, as a share of
+the machine's 2 cores; latencies are the heartbeats' and polls'. Then two edits are timed until each
+stream has the new version: every screen asked to reload, and a saved fleet version (a slide's length,
+as the console saves it), which every server takes from the database. Prints Markdown tables for
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import datetime as dt
 import http.client
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -30,13 +34,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import sqlalchemy as sa
 from timing import ROOT
 
 from generators.loader import load_current
 from generators.posters.batch import render_set
+from web.fleetstore import FleetStore
+from web.screenkeys import new_key
+from web.state import State
 
 TOKEN = "bench-admin-token"
 SCREENS = ("hq-lobby-east", "hq-lobby-west", "service-hall")
+#: Each screen's heartbeat headers (its key, made as the console makes it), set once the server is up.
+KEYS: dict[str, dict[str, str]] = {}
 
 
 def free_port() -> int:
@@ -106,7 +116,9 @@ class Screen(threading.Thread):
                 time.sleep(0.5)
 
 
-def requests_loop(port: int, count: int, seconds: float, latencies: list[float]) -> None:
+def requests_loop(
+    ports: list[int], count: int, seconds: float, latencies: list[float], failures: list[int]
+) -> None:
     """Heartbeats every 30 s and programme polls every 20-40 s for ``count`` screens, jittered."""
     due: list[tuple[float, int, str]] = []
     start = time.monotonic()
@@ -116,21 +128,26 @@ def requests_loop(port: int, count: int, seconds: float, latencies: list[float])
     local = threading.local()
 
     def send(n: int, kind: str) -> None:
-        connection = getattr(local, "connection", None)
+        port = ports[n % len(ports)]
+        connection = getattr(local, f"connection_{port}", None)
         if connection is None:
-            connection = local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            setattr(local, f"connection_{port}", connection)
         screen = SCREENS[n % len(SCREENS)]
         began = time.monotonic()
         try:
             if kind == "beat":
                 connection.request("POST", f"/kiosk/{screen}/heartbeat", body=b'{"showing":"theme","version":"x"}',
-                                   headers={"Content-Type": "application/json"})  # fmt: skip
+                                   headers={"Content-Type": "application/json", **KEYS[screen]})  # fmt: skip
             else:
                 connection.request("GET", f"/kiosk/{screen}/programme.json")
-            connection.getresponse().read()
+            response = connection.getresponse()
+            response.read()
             latencies.append(time.monotonic() - began)
+            if response.status >= 400:
+                failures.append(response.status)
         except OSError:
-            local.connection = None
+            setattr(local, f"connection_{port}", None)
 
     with ThreadPoolExecutor(16) as pool:
         while time.monotonic() - start < seconds:
@@ -141,44 +158,72 @@ def requests_loop(port: int, count: int, seconds: float, latencies: list[float])
             due.append((when + (30 if kind == "beat" else random.uniform(20, 40)), n, kind))
 
 
-def fleet_run(port: int, pids: list[int], count: int, seconds: float) -> dict[str, float]:
-    stop = threading.Event()
-    screens = [Screen(port, SCREENS[n % len(SCREENS)], stop) for n in range(count)]
-    for screen in screens:
-        screen.start()
-    time.sleep(3)  # every stream open
-    latencies: list[float] = []
-    before = cpu_seconds(pids)
-    started = time.monotonic()
-    requests_loop(port, count, seconds, latencies)
-    used = cpu_seconds(pids) - before
-    window = time.monotonic() - started
-    # An edit: every screen asked to reload; time until the last stream has a new version.
-    known = {s: s.versions[-1][1] if s.versions else "" for s in screens}
-    edited = time.monotonic()
-    for screen_id in SCREENS:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request(
-            "POST", f"/screens/{screen_id}/reload", headers={"Authorization": f"Bearer {TOKEN}"}
-        )
-        connection.getresponse().read()
-    deadline = edited + 10
+def _arrivals(screens: list[Screen], known: dict[Screen, str], since: float) -> list[float]:
+    """How long after ``since`` each stream had a version other than the one it knew (inf: never, in
+    10 s)."""
+    deadline = since + 10
     while time.monotonic() < deadline and not all(
         s.versions and s.versions[-1][1] != known[s] for s in screens
     ):
         time.sleep(0.05)
-    arrivals = [
-        next((t for t, v in s.versions if t >= edited and v != known[s]), float("inf")) for s in screens
-    ]
+    return sorted(
+        next((t for t, v in s.versions if t >= since and v != known[s]), float("inf")) - since
+        for s in screens
+    )
+
+
+def _edit_fleet(database_url: str, seconds: int) -> None:
+    """What a save in the console does: the fleet's next version, the daytime theme ``seconds`` long."""
+    store = FleetStore(State(database_url))
+    latest = store.latest()
+    assert latest is not None
+    document = re.sub(r'\{ show = "theme", seconds = \d+ \}', f'{{ show = "theme", seconds = {seconds} }}',
+                      latest.document, count=1)  # fmt: skip
+    store.save(document, "bench", f"theme {seconds} s", latest.number, dt.datetime.now(dt.UTC))
+
+
+def fleet_run(
+    ports: list[int], pids: list[int], count: int, seconds: float, database_url: str
+) -> dict[str, float]:
+    stop = threading.Event()
+    screens = [Screen(ports[n % len(ports)], SCREENS[n % len(SCREENS)], stop) for n in range(count)]
+    for screen in screens:
+        screen.start()
+    time.sleep(3)  # every stream open
+    latencies: list[float] = []
+    failures: list[int] = []
+    before = cpu_seconds(pids)
+    started = time.monotonic()
+    requests_loop(ports, count, seconds, latencies, failures)
+    used = cpu_seconds(pids) - before
+    window = time.monotonic() - started
+    # An edit: every screen asked to reload; time until each stream has a new version.
+    known = {s: s.versions[-1][1] if s.versions else "" for s in screens}
+    edited = time.monotonic()
+    for screen_id in SCREENS:
+        connection = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=30)
+        connection.request(
+            "POST", f"/screens/{screen_id}/reload", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        connection.getresponse().read()
+    reloads = _arrivals(screens, known, edited)
+    # A saved change of the fleet (a slide's length, as the console saves it), through the database.
+    time.sleep(2)
+    known = {s: s.versions[-1][1] if s.versions else "" for s in screens}
+    edited = time.monotonic()
+    _edit_fleet(database_url, 20 + count % 7 + 1)
+    saves = _arrivals(screens, known, edited)
     stop.set()
     latencies.sort()
     return {
         "cpu": 100 * used / window / 2,
         "p95": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else float("nan"),
         "requests": len(latencies),
-        "edit": max(arrivals) - edited,
-        "reached": sum(1 for a in arrivals if a != float("inf")),
-    }
+        "failures": len(failures),
+        "reload_p95": reloads[int(len(reloads) * 0.95)], "reload_all": reloads[-1],
+        "save_p95": saves[int(len(saves) * 0.95)], "save_all": saves[-1],
+        "reached": sum(1 for a in saves if a != float("inf")),
+    }  # fmt: skip
 
 
 def browser_part(port: int) -> tuple[float, float, float]:
@@ -236,10 +281,34 @@ def browser_part(port: int) -> tuple[float, float, float]:
     return gap, 100 * (after - before) / before, seen
 
 
+def start_server(folder: str, name: str, database_url: str) -> tuple[subprocess.Popen[bytes], int]:
+    """One "machine": the production command, as docs/deploy.md gives it, with 2 workers of 400 threads
+    each, an instance folder of its own, on the shared database."""
+    port = free_port()
+    env = {**os.environ, "QUALITY_MONTH_DATABASE_URL": database_url,
+           "QUALITY_MONTH_POSTER_DIR": f"{folder}/posters", "QUALITY_MONTH_ADMIN_TOKEN": TOKEN,
+           "QUALITY_MONTH_BIND": f"127.0.0.1:{port}", "QUALITY_MONTH_WORKERS": "2",
+           "QUALITY_MONTH_THREADS": "400", "QUALITY_MONTH_SCHEDULER": "0",
+           "QUALITY_MONTH_INSTANCE_PATH": f"{folder}/{name}"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:web.production", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, port
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--screens", type=int, nargs="*", default=[100, 500])
     parser.add_argument("--seconds", type=float, default=40.0)
+    parser.add_argument("--machines", type=int, default=1, help="servers on one database (default 1)")
+    parser.add_argument("--database", default=None, help="DATABASE_URL (default: an SQLite file)")
     args = parser.parse_args()
     if shutil.which("gunicorn") is None or shutil.which("chromium") is None:
         print("needs gunicorn (pip install gunicorn) and chromium (tests/install-tools)", file=sys.stderr)
@@ -248,40 +317,31 @@ def main() -> int:
         campaign = load_current(ROOT / "data")
         render_set(campaign, Path(folder) / "posters", "http://127.0.0.1/",
                    only=lambda j: j.format == "kiosk-portrait" and j.script == "hant")  # fmt: skip
-        port = free_port()
-        # The production command, as docs/deploy.md gives it, with 2 workers of 400 threads each.
-        env = {**os.environ, "QUALITY_MONTH_DATABASE_URL": f"sqlite:///{folder}/state.sqlite",
-               "QUALITY_MONTH_POSTER_DIR": f"{folder}/posters", "QUALITY_MONTH_ADMIN_TOKEN": TOKEN,
-               "QUALITY_MONTH_BIND": f"127.0.0.1:{port}", "QUALITY_MONTH_WORKERS": "2",
-               "QUALITY_MONTH_THREADS": "400", "QUALITY_MONTH_SCHEDULER": "0",
-               "QUALITY_MONTH_INSTANCE_PATH": f"{folder}/instance"}  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:web.production", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
+        database_url = args.database or f"sqlite:///{folder}/state.sqlite"
+        servers = [start_server(folder, f"machine-{n}", database_url) for n in range(args.machines)]
+        ports = [port for _, port in servers]
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
             time.sleep(2)
-            workers = children(server.pid)
+            KEYS.update({s: {"Authorization": f"Bearer {new_key(State(database_url), s, dt.datetime.now(dt.UTC))}"}
+                         for s in SCREENS})  # fmt: skip
+            workers = [pid for server, _ in servers for pid in children(server.pid)]
+            backend = sa.make_url(database_url).get_backend_name()
             print(
-                "`gunicorn -c python:web.production` with 2 gthread workers × 400 threads; "
-                f"{args.seconds:g} s of steady load each.\n"
+                f"{args.machines} × `gunicorn -c python:web.production` (2 gthread workers × 400 threads each) "
+                f"on one {backend} database; screens spread over them; {args.seconds:g} s of steady load each.\n"
             )
             print(
-                "| screens | worker CPU (% of 2 cores) | heartbeat and poll p95 | requests | edit reached all in | streams reached |"
+                "| screens | worker CPU (% of 2 cores) | heartbeat and poll p95 | requests | failed |"
+                " reload: p95 / all | saved edit: p95 / all | streams reached |"
             )
-            print("| --- | --- | --- | --- | --- | --- |")
+            print("| --- | --- | --- | --- | --- | --- | --- | --- |")
             for count in args.screens:
-                result = fleet_run(port, workers, count, args.seconds)
-                print(f"| {count} | {result['cpu']:.1f}% | {result['p95']:.1f} ms | {result['requests']} | "
-                      f"{result['edit']:.2f} s | {result['reached']}/{count} |")  # fmt: skip
+                r = fleet_run(ports, workers, count, args.seconds, database_url)
+                print(f"| {count} | {r['cpu']:.1f}% | {r['p95']:.1f} ms | {r['requests']} | {r['failures']} | "
+                      f"{r['reload_p95']:.2f} s / {r['reload_all']:.2f} s | {r['save_p95']:.2f} s / {r['save_all']:.2f} s | "
+                      f"{r['reached']}/{count} |")  # fmt: skip
                 time.sleep(3)
-            gap, growth, seen = browser_part(port)
+            gap, growth, seen = browser_part(ports[0])
             print()
             print("| pages | figure |")
             print("| --- | --- |")
@@ -290,12 +350,14 @@ def main() -> int:
                 f"| one page's JS heap across {seen} slide changes (after garbage collection) | {growth:+.1f}% |"
             )
         finally:
-            server.terminate()  # open event streams keep workers busy: give them a moment, then end them
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            for server, _ in servers:
+                server.terminate()  # open event streams keep workers busy: give them a moment, then end them
+            for server, _ in servers:
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
     return 0
 
 
