@@ -86,7 +86,9 @@ def test_signing_in(console_app: Flask) -> None:
     secure = console_app.test_client()
     token = csrf(secure.get("/console", base_url="https://localhost").get_data(as_text=True))
     answer = secure.post(
-        "/console/sign-in", data={"csrf": token, "name": "ann", "password": PASSWORD}, base_url="https://localhost"
+        "/console/sign-in",
+        data={"csrf": token, "name": "ann", "password": PASSWORD},
+        base_url="https://localhost",
     )
     assert "Secure" in answer.headers["Set-Cookie"]
 
@@ -132,15 +134,23 @@ def test_adding_a_screen_reaches_its_kiosk_without_a_restart(console_app: Flask)
     client, token = signed_in(console_app)
     kiosk = console_app.test_client()
     assert kiosk.get("/kiosk/meeting-3f").status_code == 404
-    answer = client.post("/console/screens/new", data={**NEW_SCREEN, "base": "1", "csrf": token, "reason": "新會議室"})
+    answer = client.post(
+        "/console/screens/new", data={**NEW_SCREEN, "base": "1", "csrf": token, "reason": "新會議室"}
+    )
     assert answer.status_code == 303 and answer.headers["Location"] == "/console?saved=2"
     page = kiosk.get("/kiosk/meeting-3f")
     assert page.status_code == 200 and "三樓會議室" in page.get_data(as_text=True)
     programme: Any = kiosk.get("/kiosk/meeting-3f/programme.json").json
     assert {s["design"] for seg in programme["segments"] for s in seg["slides"]} >= {"theme"}
     version = FleetStore(State(console_app.config["DATABASE_URL"])).latest()
-    assert version is not None and (version.number, version.saved_by, version.reason) == (2, "ann", "新會議室")
-    assert 'id = "meeting-3f"' in version.document and "# The kiosk fleet" in version.document  # comments kept
+    assert version is not None and (version.number, version.saved_by, version.reason) == (
+        2,
+        "ann",
+        "新會議室",
+    )
+    assert (
+        'id = "meeting-3f"' in version.document and "# The kiosk fleet" in version.document
+    )  # comments kept
     assert "三樓會議室" in kiosk.get("/screens").get_data(as_text=True)
 
 
@@ -158,7 +168,10 @@ def test_a_slide_length_edit_changes_what_screens_play(console_app: Flask) -> No
     after: Any = kiosk.get("/kiosk/hq-lobby-east/programme.json").json
     assert after["version"] != before["version"]
     daytime = next(seg for seg in after["segments"] if seg["programme"] == "daytime")
-    assert [(s["id"], s["ms"]) for s in daytime["slides"][:2]] == [("theme", 45000), ("today-2030-09-02", 30000)]
+    assert [(s["id"], s["ms"]) for s in daytime["slides"][:2]] == [
+        ("theme", 45000),
+        ("today-2030-09-02", 30000),
+    ]
     # The order numbers set the order.
     form.update(order_0="3", base="2")
     assert client.post("/console/programmes/daytime", data=form).status_code == 303
@@ -178,7 +191,15 @@ def test_a_bad_programme_is_refused_on_its_form(
     console_app: Flask, change: dict[str, str], field: str, words: str
 ) -> None:
     client, token = signed_in(console_app)
-    form = {"csrf": token, "base": "1", "order_0": "1", "show_0": "theme", "design_0": "", "seconds_0": "20", **change}
+    form = {
+        "csrf": token,
+        "base": "1",
+        "order_0": "1",
+        "show_0": "theme",
+        "design_0": "",
+        "seconds_0": "20",
+        **change,
+    }
     answer = client.post("/console/programmes/daytime", data=form)
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and f'data-field="{field}"' in page and words in page
@@ -195,7 +216,9 @@ def test_a_bad_screen_is_refused_on_its_form(console_app: Flask) -> None:
         ({"days_0": "mon-fri", "from_0": "25:00", "to_0": "07:00", "programme_part_0": "evening"}, "dayparts"),
     ]  # fmt: skip
     for change, field in cases:
-        answer = client.post("/console/screens/new", data={**NEW_SCREEN, "base": "1", "csrf": token, **change})
+        answer = client.post(
+            "/console/screens/new", data={**NEW_SCREEN, "base": "1", "csrf": token, **change}
+        )
         assert answer.status_code == 422, change
         assert f'data-field="{field}"' in answer.get_data(as_text=True), change
     assert latest(console_app) == 1
@@ -211,7 +234,11 @@ def test_two_staff_saving_at_once_lose_nothing(console_app: Flask) -> None:
     second = {**NEW_SCREEN, "id": "canteen", "name": "員工餐廳", "base": "1", "csrf": bob_token}
     moved = bob.post("/console/screens/new", data=second)
     page = moved.get_data(as_text=True)
-    assert moved.status_code == 409 and 'data-moved="2"' in page and "+id = &#34;meeting-3f&#34;" in page.replace("&#34;", "&#34;")
+    assert (
+        moved.status_code == 409
+        and 'data-moved="2"' in page
+        and "+id = &#34;meeting-3f&#34;" in page.replace("&#34;", "&#34;")
+    )
     assert 'value="員工餐廳"' in page and 'name="base" value="2"' in page
     assert bob.post("/console/screens/new", data={**second, "base": "2"}).status_code == 303
     ids = [s.id for s in console_app.extensions["fleet"].screens]

@@ -51,7 +51,9 @@ def no_violations(page: Page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
-def test_a_facility_manager_adds_a_screen_and_changes_a_slide(browser: Browser, page: Page, server: str) -> None:
+def test_a_facility_manager_adds_a_screen_and_changes_a_slide(
+    browser: Browser, page: Page, server: str
+) -> None:
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(server + "/console")
@@ -110,7 +112,9 @@ def test_a_facility_manager_adds_a_screen_and_changes_a_slide(browser: Browser, 
     expect(page.locator("#saved")).to_be_visible()
     expect(html).not_to_have_attribute("data-version", version or "", timeout=10000)
     kept = json.loads(kiosk.evaluate("localStorage.getItem('programme:meeting-3f')"))
-    lengths = {s["id"]: s["ms"] for seg in kept["segments"] if seg["programme"] == "evening" for s in seg["slides"]}
+    lengths = {
+        s["id"]: s["ms"] for seg in kept["segments"] if seg["programme"] == "evening" for s in seg["slides"]
+    }
     assert lengths["theme"] == 40000
 
     # The history says who, why; the public dashboard has no console link for a visitor.

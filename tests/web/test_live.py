@@ -54,9 +54,12 @@ def date_the_exchange(folder: Path) -> None:
     """The undated benchmark exchange gets a date (and a source), recorded as `revise` records it."""
     path = folder / "activities.toml"
     text = path.read_text(encoding="utf-8")
-    anchor = 'sources = [{ annex = 1, item = 2 }]'
+    anchor = "sources = [{ annex = 1, item = 2 }]"
     assert text.count(anchor) == 1
-    dated = anchor + '\nstart = 2030-09-16\ndate_source = { url = "https://www.samr.gov.cn/", confidence = "medium" }'
+    dated = (
+        anchor
+        + '\nstart = 2030-09-16\ndate_source = { url = "https://www.samr.gov.cn/", confidence = "medium" }'
+    )
     path.write_text(text.replace(anchor, dated), encoding="utf-8")
     revised(folder, MOMENT)
 
@@ -122,9 +125,14 @@ def test_a_broken_import_is_refused_and_the_good_version_stays(
     broken = tmp_path / "broken.toml"
     good = (tiny_fleet.parent / "screens.toml").read_text(encoding="utf-8")
     broken.write_text(good.replace('programme = "daytime"', 'programme = "nightly"', 1), encoding="utf-8")
-    env = {"QUALITY_MONTH_DATABASE_URL": database_url, "QUALITY_MONTH_INSTANCE_PATH": str(tmp_path / "instance")}
+    env = {
+        "QUALITY_MONTH_DATABASE_URL": database_url,
+        "QUALITY_MONTH_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
     command = [sys.executable, "-m", "web.cli", "fleet", "import", "--data", str(tiny_fleet), str(broken)]
-    result = subprocess.run(command, cwd=ROOT, env={**_environ(), **env}, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        command, cwd=ROOT, env={**_environ(), **env}, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1
     assert f"{broken}:" in result.stderr and "unknown programme 'nightly'" in result.stderr
     assert FleetStore(State(database_url)).latest_number() == 1
@@ -132,9 +140,11 @@ def test_a_broken_import_is_refused_and_the_good_version_stays(
     assert client.get("/kiosk/hq-lobby-east/programme.json").status_code == 200
     # A good file is saved as the next version, and served.
     fixed = tmp_path / "fixed.toml"
-    fixed.write_text(good.replace('name = "總局大樓東大堂"', 'name = "總局大樓東大堂（新）"'), encoding="utf-8")
+    fixed.write_text(
+        good.replace('name = "總局大樓東大堂"', 'name = "總局大樓東大堂（新）"'), encoding="utf-8"
+    )
     command[-1] = str(fixed)
-    result = subprocess.run(command + ["--reason", "renamed", "--by", "ops"], cwd=ROOT,
+    result = subprocess.run([*command, "--reason", "renamed", "--by", "ops"], cwd=ROOT,
                             env={**_environ(), **env}, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "總局大樓東大堂（新）" in client.get("/kiosk/hq-lobby-east").get_data(as_text=True)
