@@ -70,7 +70,9 @@ class Live:
         self.data_errors: list[str] = list(app.extensions.get("data_errors") or [])
         self.fleet_errors: list[str] = []
         self.database_error: str | None = None
+        #: Called with the new campaign or fleet when one is taken (by the scheduler: its jobs follow).
         self.on_campaign: list[Callable[[Campaign], None]] = []
+        self.on_fleet: list[Callable[[Fleet | None], None]] = []
         self._stamp = _stamp(source)
         self._checked = time.monotonic()
         self._lock = threading.Lock()
@@ -111,7 +113,7 @@ class Live:
             self._lock.release()
 
     def _refresh(self) -> None:
-        campaign = self.campaign
+        campaign, fleet_before = self.campaign, self.fleet
         stamp = _stamp(self.source)
         changed = stamp != self._stamp
         if changed:
@@ -139,9 +141,10 @@ class Live:
         if changed:
             self.campaign = campaign
         self._publish()
-        if changed:
-            for listener in self.on_campaign:
-                listener(campaign)
+        for listener in self.on_campaign if changed else []:
+            listener(campaign)
+        for fleet_listener in self.on_fleet if self.fleet is not fleet_before else []:
+            fleet_listener(self.fleet)
 
     def _take_fleet(self, number: int | None, campaign: Campaign) -> None:
         """Serve fleet version ``number`` if it checks against ``campaign``; else keep the fleet and

@@ -47,10 +47,12 @@ from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, BaseSchedul
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from generators.fleet import Fleet
 from generators.model import Campaign
 from generators.posters.batch import render_set
 from generators.programme import OFFLINE_AFTER, daypart_times
 from web.context import public_url
+from web.live import live
 from web.state import engine_for, fleet_event, screen_state, upsert
 
 log = logging.getLogger("quality_month.scheduler")
@@ -274,6 +276,15 @@ def build(
         scheduler, mark_offline, IntervalTrigger(minutes=1, timezone=timezone), "mark-offline",
         "mark silent screens offline", {"database_url": database_url},
     )  # fmt: skip
+    ensure_dayparts(scheduler, database_url, timezone, daypart_times)
+    return scheduler
+
+
+def ensure_dayparts(
+    scheduler: BaseScheduler, database_url: str, timezone: Any, daypart_times: set[tuple[str, str]]
+) -> None:
+    """A job at each day-part boundary of the fleet, and none at a boundary it no longer has (the fleet
+    changes while the scheduler runs: ``start_for`` calls this again with each new version)."""
     wanted = set()
     for clock, days in sorted(daypart_times):
         hour, minute = (int(x) for x in clock.split(":"))
@@ -288,7 +299,6 @@ def build(
     for job in scheduler.get_jobs():
         if job.id.startswith("daypart-") and job.id not in wanted:
             job.remove()  # a day part that the data no longer has
-    return scheduler
 
 
 def _same_trigger(old: Any, new: Any) -> bool:
@@ -344,6 +354,19 @@ def start_for(app: Any) -> BaseScheduler | None:
     )  # fmt: skip
     scheduler.resume()
     app.extensions["scheduler"] = scheduler
+    watched = live(app)
+    if watched is not None:  # the data changes while it runs (web/live.py)
+        url, zone = app.config["DATABASE_URL"], campaign.timezone
+
+        def new_fleet(fleet: Fleet | None) -> None:
+            ensure_dayparts(scheduler, url, zone, daypart_times(fleet) if fleet is not None else set())
+
+        def new_campaign(_: Campaign) -> None:
+            # What changed is drawn now (the day posters of an activity that got a date), not at midnight.
+            scheduler.modify_job("nightly-render", next_run_time=dt.datetime.now(zone))
+
+        watched.on_fleet.append(new_fleet)
+        watched.on_campaign.append(new_campaign)
     if sa.make_url(app.config["DATABASE_URL"]).get_backend_name() == "postgresql":
         stop = threading.Event()
         watch_lock(scheduler, app.config["DATABASE_URL"], stop)
