@@ -188,11 +188,23 @@ def test_help_lists_every_command_and_each_its_options(capsys: pytest.CaptureFix
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Usage: quality-month [OPTIONS] COMMAND [ARGS]...")
-    commands = {"check", "serve", "scheduler", "render", "export", "revise", "fonts", "routes", "shell"}
+    commands = {"check", "serve", "scheduler", "render", "export", "revise", "fleet", "staff", "fonts", "routes",
+                "shell"}  # fmt: skip
     assert set(cli.commands) == commands  # not Flask's `run`: `serve` is the way to run the site
+    every: list[tuple[list[str], click.Command]] = []
     for name, command in cli.commands.items():
         assert re.search(rf"^  {name} ", out, re.MULTILINE), name
-        assert main([name, "--help"]) == 0
+        if isinstance(command, click.Group):  # fleet export|import, staff add|remove|list
+            assert main([name, "--help"]) == 0
+            listed = capsys.readouterr().out
+            for sub, subcommand in command.commands.items():
+                assert re.search(rf"^  {sub} ", listed, re.MULTILINE), f"{name} {sub}"
+                every.append(([name, sub], subcommand))
+        else:
+            every.append(([name], command))
+    for words, command in every:
+        name = " ".join(words)
+        assert main([*words, "--help"]) == 0
         own = capsys.readouterr().out
         assert own.startswith(f"Usage: quality-month {name} [OPTIONS]"), name
         options = [o for p in command.params if isinstance(p, click.Option) for o in p.opts]
