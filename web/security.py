@@ -10,10 +10,12 @@ has, a port that is not one) or, with ``TRUSTED_HOSTS`` configured, not one of t
 before the app sees it: links built from it could be nothing but wrong.
 
 The public, read-only data (the feeds, and the JSON documents in ``PUBLIC_DATA``) may be read by a page
-of any other site, such as a calendar widget: ``Access-Control-Allow-Origin: *``. No answer of this site
-depends on a cookie, so a wildcard gives another site's script nothing that any client could not fetch
-itself. The kiosk's own plumbing (its programme, clock, events, heartbeat) and the admin's reload are
-not in it: they are for this site's pages and people only.
+of any other site, such as a calendar widget: ``Access-Control-Allow-Origin: *``. None of those answers
+reads a cookie (only the staff console and the dashboard read its session), so a wildcard gives another
+site's script nothing that any client could not fetch itself. The kiosk's own plumbing (its programme,
+clock, events, heartbeat), the admin's reload and the console are not in it: they are for this site's
+pages and people only. The console's cookie is SameSite=Strict and every form of it carries a CSRF
+token (web/console).
 """
 
 from __future__ import annotations
