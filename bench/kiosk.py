@@ -289,12 +289,15 @@ def start_server(folder: str, name: str, database_url: str) -> tuple[subprocess.
            "QUALITY_MONTH_POSTER_DIR": f"{folder}/posters", "QUALITY_MONTH_ADMIN_TOKEN": TOKEN,
            "QUALITY_MONTH_BIND": f"127.0.0.1:{port}", "QUALITY_MONTH_WORKERS": "2",
            "QUALITY_MONTH_THREADS": "400", "QUALITY_MONTH_SCHEDULER": "0",
+           "QUALITY_MONTH_PUBLIC_URL": f"http://127.0.0.1:{port}/",
            "QUALITY_MONTH_INSTANCE_PATH": f"{folder}/{name}"}  # fmt: skip
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:web.production", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     for _ in range(150):
+        if server.poll() is not None:
+            raise SystemExit(f"the server ended with {server.returncode} before it listened")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break

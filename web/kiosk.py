@@ -37,6 +37,7 @@ from generators.programme import DAYS_AHEAD, OFFLINE_AFTER, online, programme_do
 from web import screenkeys
 from web.context import campaign, json_response, now, one_script, use_script
 from web.errors import _answer
+from web.live import live
 from web.posters import poster_urls
 from web.state import State, StateUnavailable, database_url
 
@@ -93,15 +94,24 @@ def cached_programme(
         except StateUnavailable as exc:  # the screens play on; only the reload count is not known
             current_app.logger.error("%s", exc)
             reloads = 0
-    key = (screen.id, day, days, reloads, images)
+    current = fleet()
+    key = (screen, day, days, reloads, images)
     cache: dict[tuple[Any, ...], dict[str, Any]] = current_app.extensions.setdefault("kiosk_programmes", {})
     found = cache.get(key)
     if found is None:
-        found = programme_document(fleet(), loaded, screen, day, dict(images), reloads, days)
-        if len(cache) > 256:
-            cache.clear()
-        cache[key] = found
+        # One thread works a document out; the streams woken by the same change wait for it.
+        with _BUILDING:
+            cache = current_app.extensions.setdefault("kiosk_programmes", {})
+            found = cache.get(key)
+            if found is None:
+                found = programme_document(current, loaded, screen, day, dict(images), reloads, days)
+                if len(cache) > 256:
+                    cache.clear()
+                cache[key] = found
     return found
+
+
+_BUILDING = threading.Lock()
 
 
 @bp.get("/kiosk/<screen_id>")
@@ -149,9 +159,10 @@ def _seconds(value: str) -> float:
 def events(screen_id: str) -> Response:
     """Server-sent events: the programme's version now, then whenever it changes (checked each second),
     with a comment every 15 s to keep proxies from closing the stream."""
-    screen = _screen(screen_id)
+    _screen(screen_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     limit = _seconds(request.args.get("limit", "3600"))  # a stream ends in an hour; the page reconnects
+    watched = live(app)
 
     def stream() -> Iterator[str]:
         with app.app_context():
@@ -159,6 +170,10 @@ def events(screen_id: str) -> Response:
             sent = None
             started = last = time.monotonic()
             while time.monotonic() - started < limit:
+                try:
+                    screen = fleet().screen(screen_id)  # as the fleet is now: an edit may change it
+                except KeyError:
+                    return  # removed: the page's next request says so
                 version = cached_programme(screen, now())["version"]
                 if version != sent:
                     yield f"event: version\ndata: {version}\n\n"
@@ -167,7 +182,10 @@ def events(screen_id: str) -> Response:
                 elif time.monotonic() - last > 15:
                     yield ": keep-alive\n\n"
                     last = time.monotonic()
-                time.sleep(1)
+                if watched is not None:
+                    watched.wait(1.0)  # a second, or less when the data changes
+                else:
+                    time.sleep(1)
 
     response = Response(stream_with_context(stream()), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"

@@ -142,10 +142,13 @@ os.register_at_fork(after_in_child=_forget_engines_after_fork)
 
 def create_tables(engine: sa.Engine) -> None:
     """Create the tables that are missing, and the column that state files of older versions lack."""
-    try:
-        metadata.create_all(engine)
-    except sa.exc.DBAPIError:  # another process created them at the same moment: they are there now
-        metadata.create_all(engine)
+    for attempt in range(10):
+        try:
+            metadata.create_all(engine)
+            break
+        except sa.exc.DBAPIError:  # another process made one of them at the same moment: look again
+            if attempt == 9:
+                raise
     if "offline_since" not in {c["name"] for c in sa.inspect(engine).get_columns("screen_state")}:
         with engine.begin() as connection:
             connection.execute(sa.text("alter table screen_state add column offline_since double precision"))

@@ -168,3 +168,30 @@ def test_with_the_database_down_the_console_says_so_and_kiosks_play(
     page = client.get("/console")
     assert "狀態資料庫現在無法使用" in page.get_data(as_text=True)
     close_engine(f"sqlite:///{state}")
+
+
+def test_an_open_stream_follows_an_edit_of_its_own_screen(live_app: Flask, database_url: str) -> None:
+    """A kiosk's event stream, open before the edit, announces the version of the screen as edited (its
+    programme changed from daytime to evening), the same that its programme.json then gives."""
+    client = live_app.test_client()
+    response = client.get("/kiosk/hq-lobby-east/events?limit=30", buffered=False)
+    lines = (line for chunk in response.response for line in chunk.decode().splitlines())
+    versions = (line.removeprefix("data: ") for line in lines if line.startswith("data: "))
+    first = next(versions)
+    store = FleetStore(State(database_url))
+    version = store.latest()
+    assert version is not None
+    anchor = 'id = "hq-lobby-east"\nname = "總局大樓東大堂"\nlocation = "一樓東大堂入口"\nformat = "kiosk-portrait"\nscript = "hant"\nprogramme = "daytime"'
+    assert anchor in version.document
+    store.save(
+        version.document.replace(anchor, anchor.replace('"daytime"', '"evening"')),
+        "ann",
+        "evening",
+        1,
+        MOMENT,
+    )
+    announced = next(versions)
+    response.close()
+    programme: Any = client.get("/kiosk/hq-lobby-east/programme.json").json
+    assert announced != first and announced == programme["version"]
+    assert live_app.extensions["fleet"].screen("hq-lobby-east").programme == "evening"
