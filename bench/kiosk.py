@@ -87,19 +87,22 @@ class Screen(threading.Thread):
         self.port, self.screen, self.stop = port, screen, stop
         self.versions: list[tuple[float, str]] = []
         self.connection: http.client.HTTPConnection | None = None
+        self.sock: socket.socket | None = None
 
     def close(self) -> None:
-        """End the stream now, so that it frees its server thread."""
-        connection = self.connection
-        if connection is not None and connection.sock is not None:
+        """End the stream now, so that it frees its server thread (http.client hands the socket to the
+        response of a stream, so it is kept when the request is sent)."""
+        sock = self.sock
+        if sock is not None:
             with contextlib.suppress(OSError):
-                connection.sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
                 connection = self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
                 connection.request("GET", f"/kiosk/{self.screen}/events?limit=600")
+                self.sock = connection.sock
                 response = connection.getresponse()
                 event = None
                 while not self.stop.is_set():
@@ -214,6 +217,17 @@ def fleet_run(
     _edit_fleet(database_url, 20 + count % 7 + 1)
     saves = _arrivals(screens, known, edited)
     stop.set()
+    for screen in screens:  # the streams end now on this side
+        screen.close()
+    # A server thread learns that its stream's client is gone only when it next writes: one more reload
+    # makes every stream write, so the next round finds every thread free (a thread a stream, #16).
+    for screen_id in SCREENS:
+        connection = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=30)
+        connection.request(
+            "POST", f"/screens/{screen_id}/reload", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        connection.getresponse().read()
+    time.sleep(3)
     latencies.sort()
     return {
         "cpu": 100 * used / window / 2,
