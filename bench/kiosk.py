@@ -175,13 +175,17 @@ def _arrivals(screens: list[Screen], known: dict[Screen, str], since: float) -> 
     )
 
 
-def _edit_fleet(database_url: str, seconds: int) -> None:
-    """What a save in the console does: the fleet's next version, the daytime theme ``seconds`` long."""
+def _edit_fleet(database_url: str) -> None:
+    """What a save in the console does: the fleet's next version, the daytime theme a second longer
+    than it is now (a database kept from an earlier run has its own length: the edit always changes)."""
     store = FleetStore(State(database_url))
     latest = store.latest()
     assert latest is not None
-    document = re.sub(r'\{ show = "theme", seconds = \d+ \}', f'{{ show = "theme", seconds = {seconds} }}',
-                      latest.document, count=1)  # fmt: skip
+    pattern = r'\{ show = "theme", seconds = (\d+) \}'
+    found = re.search(pattern, latest.document)
+    assert found, "the fleet has a theme slide"
+    seconds = int(found.group(1)) % 60 + 1 + 3
+    document = re.sub(pattern, f'{{ show = "theme", seconds = {seconds} }}', latest.document, count=1)
     store.save(document, "bench", f"theme {seconds} s", latest.number, dt.datetime.now(dt.UTC))
 
 
@@ -214,7 +218,7 @@ def fleet_run(
     time.sleep(2)
     known = {s: s.versions[-1][1] if s.versions else "" for s in screens}
     edited = time.monotonic()
-    _edit_fleet(database_url, 20 + count % 7 + 1)
+    _edit_fleet(database_url)
     saves = _arrivals(screens, known, edited)
     stop.set()
     for screen in screens:  # the streams end now on this side
