@@ -98,6 +98,14 @@ def _days(value: str) -> frozenset[int] | None:
     return frozenset(found)
 
 
+def days_text(days: frozenset[int]) -> str:
+    """Weekdays as the fleet file writes them (``mon-fri``, ``sat,sun``): what ``_days`` reads back."""
+    ordered = sorted(days)
+    if len(ordered) > 1 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{WEEKDAY_KEYS[ordered[0]]}-{WEEKDAY_KEYS[ordered[-1]]}"
+    return ",".join(WEEKDAY_KEYS[d] for d in ordered)
+
+
 def _time(value: object) -> tuple[dt.time | None, bool]:
     """A ``HH:MM`` time (``24:00`` is the end of the day, ``None``); the flag says whether it parsed."""
     if not isinstance(value, str) or not (match := _TIME.match(value)):

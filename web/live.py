@@ -62,7 +62,7 @@ class Live:
     """What a process serves, and its check for changes."""
 
     def __init__(
-        self, app: Flask, source: Path, campaign: Campaign, store: FleetStore | None,
+        self, app: Flask, source: Path, campaign: Campaign, store: FleetStore,
         clock: Callable[[], dt.datetime],
     ) -> None:  # fmt: skip
         self.app, self.source, self.store, self.clock = app, source, store, clock
@@ -87,10 +87,6 @@ class Live:
     def start_fleet(self, served_dir: Path) -> None:
         """The fleet at start-up: the database's latest version that checks, after importing the fleet
         file on the very first start; the file's when the database cannot be used."""
-        if self.store is None:
-            self.fleet = load_fleet_for(served_dir, self.campaign)
-            self._publish()
-            return
         try:
             self.store.import_first(fleet_path(served_dir), self.campaign, self.clock())
             self._take_fleet(self.store.latest_number(), self.campaign)
@@ -131,12 +127,11 @@ class Live:
             else:
                 self._remember()
         number = self.fleet_number
-        if self.store is not None:
-            try:
-                number = self.store.latest_number()
-                self.database_error = None
-            except StateUnavailable as exc:
-                self.database_error = str(exc)
+        try:
+            number = self.store.latest_number()
+            self.database_error = None
+        except StateUnavailable as exc:
+            self.database_error = str(exc)
         if changed or number != self.fleet_number:
             try:
                 self._take_fleet(number, campaign)
@@ -153,7 +148,7 @@ class Live:
     def _take_fleet(self, number: int | None, campaign: Campaign) -> None:
         """Serve fleet version ``number`` if it checks against ``campaign``; else keep the fleet and
         say why."""
-        if self.store is None or number is None:
+        if number is None:
             return
         version: Version | None = self.store.get(number)
         if version is None:

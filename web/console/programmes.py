@@ -21,6 +21,7 @@ from web.console.saving import (
     BLANK_ROWS,
     base_version,
     document_of,
+    drop,
     find,
     form_rows,
     inline,
@@ -161,11 +162,7 @@ def remove_programme(programme_id: str) -> Any:
     name = staff_name()
     check_csrf()
     document = document_of(current())
-    kept = tomlkit.aot()
-    for table in tables_of(document, "programme"):
-        if table.get("id") != programme_id:
-            kept.append(table)
-    document["programme"] = kept
+    drop(document, "programme", lambda table: table.get("id") == programme_id)
     return save(
         tomlkit.dumps(document), name, f"removed programme {programme_id}", on_error=_programmes_refused
     )
@@ -206,11 +203,7 @@ def remove_special(day: str) -> Any:
     name = staff_name()
     check_csrf()
     document = document_of(current())
-    kept = tomlkit.aot()
-    for table in tables_of(document, "special"):
-        if str(table.get("date")) != day:
-            kept.append(table)
-    document["special"] = kept
+    drop(document, "special", lambda table: str(table.get("date")) == day)
     return save(tomlkit.dumps(document), name, f"removed special day {day}", on_error=_programmes_refused)
 
 

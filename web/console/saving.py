@@ -71,6 +71,15 @@ def tables_of(document: tomlkit.TOMLDocument, name: str) -> tomlkit.items.AoT:
     return found
 
 
+def drop(document: tomlkit.TOMLDocument, name: str, matches: Callable[[tomlkit.items.Table], bool]) -> None:
+    """Remove the ``[[name]]`` tables of a document that ``matches`` picks, keeping the rest as they are."""
+    kept = tomlkit.aot()
+    for table in tables_of(document, name):
+        if not matches(table):
+            kept.append(table)
+    document[name] = kept
+
+
 def find(tables: tomlkit.items.AoT, ident: str) -> tomlkit.items.Table | None:
     return next((t for t in tables if t.get("id") == ident), None)
 

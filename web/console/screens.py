@@ -18,10 +18,9 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from generators.datafile import ID, DataError
-from generators.fleet import KIOSK_FORMATS, Screen
+from generators.fleet import KIOSK_FORMATS, Screen, days_text
 from generators.programme import periods, showing_at, slides
 from generators.script import SCRIPTS
-from generators.wording import WEEKDAY_KEYS
 from web import screenkeys
 from web.calendar import qr_code
 from web.console import _route, check_csrf, current, here, served_fleet, staff_name
@@ -29,6 +28,7 @@ from web.console.saving import (
     BLANK_ROWS,
     base_version,
     document_of,
+    drop,
     find,
     form_rows,
     inline,
@@ -56,20 +56,13 @@ def _screen_form(screen: Screen | None, values: dict[str, Any] | None = None) ->
                 "id": screen.id, "name": screen.name, "location": screen.location, "format": screen.format,
                 "script": screen.script, "programme": screen.programme,
                 "dayparts": [
-                    {"days": _days_text(p.days), "from": p.start.strftime("%H:%M"),
+                    {"days": days_text(p.days), "from": p.start.strftime("%H:%M"),
                      "to": p.end.strftime("%H:%M") if p.end else "24:00", "programme": p.programme}
                     for p in screen.dayparts
                 ],
             }  # fmt: skip
     return {"screen": screen, "values": values, "formats": KIOSK_FORMATS, "scripts": SCRIPTS,
             "programmes": list(fleet.programmes), "blank": BLANK_ROWS}  # fmt: skip
-
-
-def _days_text(days: frozenset[int]) -> str:
-    ordered = sorted(days)
-    if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 1:
-        return f"{WEEKDAY_KEYS[ordered[0]]}-{WEEKDAY_KEYS[ordered[-1]]}"
-    return ",".join(WEEKDAY_KEYS[d] for d in ordered)
 
 
 def _screen_or_404(screen_id: str) -> Screen:
@@ -191,12 +184,7 @@ def remove_screen(screen_id: str) -> Any:
     check_csrf()
     screen = _screen_or_404(screen_id)
     document = document_of(current())
-    tables = tables_of(document, "screen")
-    kept = tomlkit.aot()
-    for table in tables:
-        if table.get("id") != screen.id:
-            kept.append(table)
-    document["screen"] = kept
+    drop(document, "screen", lambda table: table.get("id") == screen.id)
 
     def refused(problems: list[DataError], moved: Version | None) -> Any:
         page = render_template(
