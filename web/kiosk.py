@@ -14,6 +14,7 @@ import datetime as dt
 import hmac
 import json
 import mimetypes
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -155,14 +156,52 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+#: ``Retry-After`` of a refused stream: a number of seconds from this range, so that the screens refused
+#: together do not all come back together.
+RETRY_AFTER = (15, 45)
+
+
+def refusal(limit: int) -> tuple[str, dict[str, str]]:
+    """The text and headers of the 503 that refuses a stream past the cap of ``limit``."""
+    text = f"this server holds {limit} event streams, its most: poll the programme, and try again later\n"
+    return text, {"Retry-After": str(random.randint(*RETRY_AFTER)), "Cache-Control": "no-store"}
+
+
+class Streams:
+    """The event streams this process holds on threads, at most ``limit`` (``THREAD_STREAMS``): a
+    stream holds its thread for up to an hour, and pages and heartbeats need threads too. In production
+    the streams are held by ``quality-month streams`` on an event loop (web/streams.py); these are
+    ``serve``'s, and the web workers' for a proxy that does not send the streams there."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.count = limit, 0
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.count >= self.limit:
+                return False
+            self.count += 1
+            return True
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.count -= 1
+
+
 @bp.get("/kiosk/<screen_id>/events")
-def events(screen_id: str) -> Response:
+def events(screen_id: str) -> BaseResponse:
     """Server-sent events: the programme's version now, then whenever it changes (checked each second),
-    with a comment every 15 s to keep proxies from closing the stream."""
+    with a comment every 15 s to keep proxies from closing the stream. Past the cap, 503 with
+    ``Retry-After``: the page polls meanwhile."""
     _screen(screen_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     limit = _seconds(request.args.get("limit", "3600"))  # a stream ends in an hour; the page reconnects
     watched = live(app)
+    slots: Streams = app.extensions["thread_streams"]
+    if not slots.take():
+        text, headers = refusal(slots.limit)
+        return BaseResponse(text, status=503, mimetype="text/plain", headers=headers)
 
     def stream() -> Iterator[str]:
         with app.app_context():
@@ -188,6 +227,7 @@ def events(screen_id: str) -> Response:
                     time.sleep(1)
 
     response = Response(stream_with_context(stream()), mimetype="text/event-stream")
+    response.call_on_close(slots.give_back)  # however the stream ends, even before its first byte
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     return response
@@ -330,6 +370,7 @@ def init_app(app: Flask) -> None:
     mimetypes.add_type("text/javascript", ".mjs")
     app.config["DATABASE_URL"] = database_url(app)
     app.extensions["admin_failures"] = Failures()
+    app.extensions["thread_streams"] = Streams(int(app.config.get("THREAD_STREAMS", 100)))
     app.extensions["kiosk_state"] = State(app.config["DATABASE_URL"])
     app.register_blueprint(bp)
 

@@ -1,12 +1,21 @@
 """Gunicorn's configuration for production: ``gunicorn -c python:web.production``.
 
-Several web workers (``QUALITY_MONTH_WORKERS``, default two per core and one more), each with threads
-for the kiosks' event streams (``QUALITY_MONTH_THREADS``, default 100: a screen holds one stream), on
-``QUALITY_MONTH_BIND`` (default ``127.0.0.1:8000``, behind a reverse proxy). The web workers never run
-the scheduler; the server starts it as one process of its own beside them (``quality-month scheduler``),
-starts it again if it dies, and stops it when it stops; it dies with the server, however the server
-ends. ``QUALITY_MONTH_SCHEDULER=0`` leaves it out, for a scheduler run as a service of its own or on
-another machine. Everything else comes from the app's configuration (``instance/config.py`` or
+Several web workers (``QUALITY_MONTH_WORKERS``, default two per core and one more) of
+``QUALITY_MONTH_THREADS`` threads each (default 100) for pages, feeds and heartbeats, on
+``QUALITY_MONTH_BIND`` (default ``127.0.0.1:8000``, behind a reverse proxy). Beside them, two processes
+of their own that the server starts, starts again if they die (after a second, doubling to a minute),
+and stops when it stops; they die with the server, however it ends:
+
+- the scheduler (``quality-month scheduler``; the web workers never run it);
+  ``QUALITY_MONTH_SCHEDULER=0`` leaves it out, for a scheduler run as a service of its own or on
+  another machine;
+- the kiosks' event streams on an event loop (``quality-month streams``, web/streams.py) on
+  ``QUALITY_MONTH_STREAM_BIND`` (default ``127.0.0.1:8001``): the proxy sends
+  ``/kiosk/<screen>/events`` there. ``QUALITY_MONTH_STREAMS=0`` leaves it out. A stream that comes to
+  the web workers all the same is served on one of their threads, at most ``THREAD_STREAMS`` a worker
+  (default a quarter of its threads), so that pages and heartbeats always have threads.
+
+Everything else comes from the app's configuration (``instance/config.py`` or
 ``QUALITY_MONTH_*`` variables), as for ``quality-month serve``.
 
 Links in feeds, pages and QR codes must not follow a client's ``Host``: the server refuses to start
@@ -31,6 +40,8 @@ bind = os.environ.get("QUALITY_MONTH_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("QUALITY_MONTH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("QUALITY_MONTH_THREADS", 100))
+os.environ.setdefault("QUALITY_MONTH_THREAD_STREAMS", str(max(1, threads // 4)))  # read by each worker's app
+stream_bind = os.environ.get("QUALITY_MONTH_STREAM_BIND", "127.0.0.1:8001")
 # An event stream ends by itself within the hour; on a restart it is cut after this long and the page
 # reconnects (its programme plays on meanwhile).
 graceful_timeout = 10
@@ -43,8 +54,10 @@ _INSTANCE = instance_folder()
 _INSTANCE.mkdir(parents=True, exist_ok=True)
 control_socket = str(_INSTANCE / "gunicorn.ctl")
 
-_SCHEDULER: dict[str, Any] = {}
-#: How long the supervisor waits before starting a scheduler that died, doubling to a minute.
+#: The supervisors' stop event and threads, and the processes they run (by name).
+_SUPERVISION: dict[str, Any] = {}
+_CHILDREN: dict[str, subprocess.Popen[bytes]] = {}
+#: How long a supervisor waits before starting a process that died, doubling to a minute.
 RESTART_SECONDS = 1.0
 
 
@@ -54,28 +67,38 @@ def scheduler_command() -> list[str]:
     return [sys.executable, "-m", "web.cli", "scheduler"]
 
 
+def streams_command() -> list[str]:
+    """The event streams' command, on ``QUALITY_MONTH_STREAM_BIND``, with the workers' configuration."""
+    host, _, port = stream_bind.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    return [sys.executable, "-m", "web.cli", "streams", "--host", host, "--port", port]
+
+
 def _die_with_parent() -> None:
     """In the scheduler's process, before it runs: the kernel ends it when the server's supervising
     thread (so the server) ends, even by kill -9 or a failed reload."""
     parent_death_signal(signal.SIGTERM)
 
 
-def _supervise(server: Any, stop: threading.Event) -> None:
-    """Run the scheduler, and run it again whenever it ends while the server runs."""
+def _supervise(server: Any, stop: threading.Event, name: str, command: list[str]) -> None:
+    """Run ``command``, and run it again whenever it ends while the server runs."""
     wait = RESTART_SECONDS
     while not stop.is_set():
-        process = subprocess.Popen(scheduler_command(), preexec_fn=_die_with_parent)
-        _SCHEDULER["process"] = process
-        server.log.info("scheduler started as process %s", process.pid)
+        process = subprocess.Popen(command, preexec_fn=_die_with_parent)
+        _CHILDREN[name] = process
+        server.log.info("%s started as process %s", name, process.pid)
         while process.poll() is None and not stop.wait(0.5):
             pass
         if stop.is_set():
             break
-        server.log.error(
-            "the scheduler (process %s) ended with %s: starting it again", process.pid, process.returncode
-        )
+        server.log.error("the %s (process %s) ended with %s: starting it again", name, process.pid,
+                         process.returncode)  # fmt: skip
         stop.wait(wait)
         wait = min(wait * 2, 60.0)
+
+
+def _left_out(variable: str) -> bool:
+    return os.environ.get(variable, "1").strip().lower() in ("0", "false", "no", "off")
 
 
 def _check_public_url(server: Any) -> None:
@@ -91,25 +114,32 @@ def _check_public_url(server: Any) -> None:
 
 def on_starting(server: Any) -> None:
     _check_public_url(server)
-    if os.environ.get("QUALITY_MONTH_SCHEDULER", "1").strip().lower() in ("0", "false", "no", "off"):
-        server.log.info("scheduler left out (QUALITY_MONTH_SCHEDULER=0)")
-        return
     stop = threading.Event()
-    thread = threading.Thread(
-        target=_supervise, args=(server, stop), name="scheduler-supervisor", daemon=True
-    )
-    _SCHEDULER.update(stop=stop, thread=thread)
-    thread.start()
+    _SUPERVISION.update(stop=stop, threads=[])
+    for name, variable, command in (
+        ("scheduler", "QUALITY_MONTH_SCHEDULER", scheduler_command()),
+        ("event streams", "QUALITY_MONTH_STREAMS", streams_command()),
+    ):
+        if _left_out(variable):
+            server.log.info("%s left out (%s=0)", name, variable)
+            continue
+        thread = threading.Thread(target=_supervise, args=(server, stop, name, command),
+                                  name=f"{name} supervisor", daemon=True)  # fmt: skip
+        _SUPERVISION["threads"].append(thread)
+        thread.start()
 
 
 def on_exit(server: Any) -> None:
-    stop = _SCHEDULER.pop("stop", None)
+    stop = _SUPERVISION.pop("stop", None)
     if stop is not None:
         stop.set()
-        _SCHEDULER.pop("thread").join(timeout=5)
-    process = _SCHEDULER.pop("process", None)
-    if process is not None and process.poll() is None:
-        process.terminate()
+        for thread in _SUPERVISION.pop("threads"):
+            thread.join(timeout=5)
+    for process in list(_CHILDREN.values()):
+        if process.poll() is None:
+            process.terminate()
+    for name in list(_CHILDREN):
+        process = _CHILDREN.pop(name)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

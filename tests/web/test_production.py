@@ -59,6 +59,7 @@ def started(tmp_path: Path, data: Path = TINY, **extra: str) -> Iterator[dict[st
     env = {
         **os.environ,
         "QUALITY_MONTH_BIND": f"127.0.0.1:{port}",
+        "QUALITY_MONTH_STREAM_BIND": f"127.0.0.1:{free_port()}",
         "QUALITY_MONTH_WORKERS": "3",
         "QUALITY_MONTH_THREADS": "8",
         "QUALITY_MONTH_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -113,7 +114,7 @@ def processes_of(
     deadline = time.monotonic() + 30
     while True:
         found = children(server.pid)
-        web = [pid for pid, command in found if "web.cli scheduler" not in command]
+        web = [pid for pid, command in found if "web.cli s" not in command]  # not scheduler, not streams
         jobs = [pid for pid, command in found if "web.cli scheduler" in command]
         if len(web) == workers and len(jobs) == schedulers:
             return web, jobs
@@ -145,7 +146,7 @@ def test_several_workers_and_one_scheduler(production: dict[str, object]) -> Non
     deadline = time.monotonic() + 30
     while True:
         processes = children(server.pid)
-        workers = [pid for pid, command in processes if "web.cli scheduler" not in command]
+        workers = [pid for pid, command in processes if "web.cli s" not in command]  # nor streams
         schedulers = [pid for pid, command in processes if "web.cli scheduler" in command]
         if len(workers) == 3 and len(schedulers) == 1:
             break

@@ -21,7 +21,7 @@ from web.cli.build import export, fonts, render
 from web.cli.common import build_app
 from web.cli.data import check, revise_command
 from web.cli.fleet import fleet, staff
-from web.cli.site import app_or_exit, routes, scheduler, serve, shell
+from web.cli.site import app_or_exit, routes, scheduler, serve, shell, streams
 
 __all__ = ["build_app", "cli", "main"]
 
@@ -51,7 +51,9 @@ cli = _Group(
     help="Publish a quality-month campaign: calendar feeds, posters and kiosk screens.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for command in (check, serve, scheduler, render, export, revise_command, fleet, staff, fonts, routes, shell):
+COMMANDS: list[click.Command] = [check, serve, scheduler, streams, render, export, revise_command, fleet]
+COMMANDS += [staff, fonts, routes, shell]
+for command in COMMANDS:
     cli.add_command(command)
 
 

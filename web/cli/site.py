@@ -1,4 +1,4 @@
-"""``serve`` and ``scheduler``, and Flask's own ``routes`` and ``shell`` on the app of ``--data``."""
+"""``serve``, ``scheduler`` and ``streams``; Flask's own ``routes`` and ``shell`` on the app of ``--data``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from web.live import watch
 from web.posters import start_background_render
 from web.scheduler import start_for
 from web.state import State
+from web.streams import serve_streams
 
 
 @click.command("serve", short_help="run the web app on embedded defaults")
@@ -70,6 +71,22 @@ def scheduler(data: Path | None) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     running.shutdown()
+    return 0
+
+
+@click.command("streams", short_help="hold the kiosks' event streams on an event loop (production)")
+@data_option
+@click.option("--host", default="127.0.0.1", metavar="HOST", help="address to listen on (default 127.0.0.1)")
+@click.option("--port", type=int, default=8001, metavar="PORT", help="port to listen on (default 8001)")
+@click.option("--limit", type=click.IntRange(0, 1_000_000), default=None, metavar="N",
+              help="the most streams open at once, past which 503 (default STREAM_LIMIT, 16000)")  # fmt: skip
+def streams(data: Path | None, host: str, port: int, limit: int | None) -> int:
+    """Serve /kiosk/<screen>/events beside the web workers, until SIGTERM or Ctrl-C (web/streams.py);
+    the reverse proxy sends that path here."""
+    app = build_app(data)
+    if app is None:
+        return 1
+    serve_streams(app, host, port, limit)
     return 0
 
 

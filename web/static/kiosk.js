@@ -192,23 +192,82 @@ import * as timeline from "./timeline.mjs";
     }
   }
 
-  function listen() {
-    if (!window.EventSource) return;
-    const events = new EventSource(address("events"));
-    events.addEventListener("open", () => {
-      root.dataset.live = "open";
-    });
-    events.addEventListener("error", () => {
-      root.dataset.live = "closed";
-    });
-    events.addEventListener("version", (event) => {
-      if (!programme || event.data !== programme.version) loadProgramme();
-    });
+  // Pushes: the server-sent event stream, read with fetch (which, unlike EventSource, sees a refusal's
+  // status and Retry-After). A stream that ends, fails or goes silent for longer than two keep-alives
+  // (a proxy that dropped it) is opened again after a back-off that doubles to a minute, with jitter,
+  // so that the screens a restart cut off do not all come back in the same second; a server that
+  // refuses it (503: it holds all the streams it can) is asked again after its Retry-After. While there
+  // is no stream, the page polls its programme.
+  const SILENT_MS = 40000;
+  let live = false;
+  let attempts = 0;
+  function setLive(state, detail) {
+    live = state === "open";
+    root.dataset.live = state;
+    root.dispatchEvent(new CustomEvent("kiosk:live", { detail: { state, ...detail } }));
+  }
+  async function listen() {
+    const controller = new AbortController();
+    let watchdog = 0;
+    const alive = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => controller.abort(), SILENT_MS);
+    };
+    let wait = null;
+    let none = false;
+    try {
+      alive();
+      const response = await fetch(address("events"), { signal: controller.signal, cache: "no-store" });
+      if (response.status === 503) {
+        const after = Number(response.headers.get("Retry-After"));
+        wait = (Number.isFinite(after) && after > 0 ? after : 30) * 1000;
+        setLive("refused", { status: 503 });
+      } else if (response.status >= 400 && response.status < 500) {
+        none = true; // no streams here (a static export), or no such screen: polling it is
+      } else if (response.ok && response.body) {
+        attempts = 0;
+        setLive("open", {});
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          alive();
+          buffer += value;
+          let end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const lines = buffer.slice(0, end).split("\n");
+            buffer = buffer.slice(end + 2);
+            const data = lines.find((line) => line.startsWith("data:"));
+            if (lines.includes("event: version") && data) {
+              const version = data.slice(5).trim();
+              if (!programme || version !== programme.version) loadProgramme();
+            }
+          }
+        }
+      }
+    } catch (error) {
+      // cut off, or silent too long: opened again below
+    }
+    clearTimeout(watchdog);
+    if (none) {
+      setLive("none", {});
+      return;
+    }
+    attempts += 1;
+    const delay = wait ?? Math.min(1000 * 2 ** attempts, 60000);
+    const jittered = Math.round(delay * (0.5 + Math.random()));
+    if (wait === null) setLive("closed", {});
+    root.dataset.reconnectMs = String(jittered);
+    root.dispatchEvent(new CustomEvent("kiosk:reconnect", { detail: { attempt: attempts, ms: jittered } }));
+    setTimeout(listen, jittered);
   }
 
   function poll() {
-    // The fallback when pushes do not arrive: jittered, so that screens that booted together spread out.
-    const wait = 20000 + Math.random() * 20000;
+    // The fallback when there is no stream (none yet, refused, cut off): jittered, so that screens that
+    // booted together spread out. With a stream open it only checks, every 5 to 10 minutes, that no
+    // push was missed.
+    const wait = live ? 300000 + Math.random() * 300000 : 20000 + Math.random() * 20000;
     setTimeout(async () => {
       await loadProgramme();
       poll();
