@@ -292,6 +292,7 @@ def screens_document(moment: dt.datetime) -> dict[str, Any]:
                 "last_seen": last_seen.isoformat() if last_seen else None,
                 "showing": row.get("showing"),
                 "scheduled": scheduled,
+                "heartbeats": row.get("beats", 0),
             }
         )
     return {"screens": found}

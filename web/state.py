@@ -6,6 +6,7 @@ first use; upserts in each database's own dialect, so that concurrent writers ne
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -28,6 +29,7 @@ screen_state = sa.Table(
     sa.Column("version", sa.Text),
     sa.Column("reloads", sa.Integer, nullable=False, server_default="0"),
     sa.Column("offline_since", sa.Double),
+    sa.Column("beats", sa.BigInteger, nullable=False, server_default="0"),  # heartbeats taken, ever
 )  # fmt: skip
 #: Fleet-wide events by name (the last day-part switch), one row each.
 fleet_event = sa.Table(
@@ -149,9 +151,12 @@ def create_tables(engine: sa.Engine) -> None:
         except sa.exc.DBAPIError:  # another process made one of them at the same moment: look again
             if attempt == 9:
                 raise
-    if "offline_since" not in {c["name"] for c in sa.inspect(engine).get_columns("screen_state")}:
-        with engine.begin() as connection:
-            connection.execute(sa.text("alter table screen_state add column offline_since double precision"))
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("screen_state")}
+    added = {"offline_since": "double precision", "beats": "bigint not null default 0"}
+    for name, kind in added.items():
+        if name not in columns:
+            with contextlib.suppress(sa.exc.DBAPIError), engine.begin() as connection:  # or another did
+                connection.execute(sa.text(f"alter table screen_state add column {name} {kind}"))
 
 
 def upsert(
@@ -242,10 +247,12 @@ class State:
         return kept[1].get(screen, 0)
 
     def beat(self, screen: str, moment: dt.datetime, showing: str, version: str) -> None:
-        values = {"screen": screen, "last_seen": moment.timestamp(), "showing": showing, "version": version}
+        values = {"screen": screen, "last_seen": moment.timestamp(), "showing": showing, "version": version,
+                  "beats": 1}  # fmt: skip
 
         def work(engine: sa.Engine) -> None:
-            statement = upsert(engine, screen_state, values, copy=("last_seen", "showing", "version"))
+            statement = upsert(engine, screen_state, values, copy=("last_seen", "showing", "version"),
+                               changes={"beats": screen_state.c.beats + 1})  # fmt: skip
             with engine.begin() as connection:
                 connection.execute(statement)
 
@@ -270,12 +277,12 @@ class State:
 
         def work(engine: sa.Engine) -> list[Any]:
             with engine.connect() as connection:
-                query = sa.select(c.screen, c.last_seen, c.showing, c.version, c.reloads)
+                query = sa.select(c.screen, c.last_seen, c.showing, c.version, c.reloads, c.beats)
                 return list(connection.execute(query).all())
 
         found = self.run(work)
         return {
             row.screen: {"last_seen": row.last_seen, "showing": row.showing, "version": row.version,
-                         "reloads": row.reloads}
+                         "reloads": row.reloads, "beats": row.beats}
             for row in found
         }  # fmt: skip

@@ -38,7 +38,13 @@ def test_beat_reload_and_rows(database_url: str) -> None:
     assert state.rows() == {}
     state.beat("east", MOMENT, "slogan-03", "v1")
     assert state.rows() == {
-        "east": {"last_seen": MOMENT.timestamp(), "showing": "slogan-03", "version": "v1", "reloads": 0}
+        "east": {
+            "last_seen": MOMENT.timestamp(),
+            "showing": "slogan-03",
+            "version": "v1",
+            "reloads": 0,
+            "beats": 1,
+        }
     }
     assert state.reload("east") == 1
     assert state.reload("east") == 2
@@ -46,9 +52,9 @@ def test_beat_reload_and_rows(database_url: str) -> None:
     state.beat("east", MOMENT + dt.timedelta(seconds=5), "theme", "v2")  # a heartbeat keeps the reloads
     rows = state.rows()
     assert rows["east"] == {
-        "last_seen": MOMENT.timestamp() + 5, "showing": "theme", "version": "v2", "reloads": 2,
+        "last_seen": MOMENT.timestamp() + 5, "showing": "theme", "version": "v2", "reloads": 2, "beats": 2,
     }  # fmt: skip
-    assert rows["west"] == {"last_seen": None, "showing": None, "version": None, "reloads": 1}
+    assert rows["west"] == {"last_seen": None, "showing": None, "version": None, "reloads": 1, "beats": 0}
     assert State(database_url).engine is state.engine  # one engine per URL in a process
 
 
@@ -107,6 +113,11 @@ def test_the_dashboard_reads_and_writes_the_configured_database(database_url: st
     assert beat.status_code == 204
     screens = {s["id"]: s for s in client.get("/screens.json").json["screens"]}  # type: ignore[index]
     assert screens["hq-lobby-east"]["online"] is True and screens["hq-lobby-east"]["showing"] == "slogan-03"
+    for _ in range(4):  # every heartbeat taken is counted, in the database
+        assert client.post("/kiosk/hq-lobby-east/heartbeat", json={"showing": "slogan-03", "version": "v"},
+                           headers=east).status_code == 204  # fmt: skip
+    screens = {s["id"]: s for s in client.get("/screens.json").json["screens"]}  # type: ignore[index]
+    assert screens["hq-lobby-east"]["heartbeats"] == 5 and screens["service-hall"]["heartbeats"] == 0
     assert screens["service-hall"]["online"] is False and screens["service-hall"]["last_seen"] is None
     now["now"] += dt.timedelta(seconds=91)
     screens = {s["id"]: s for s in client.get("/screens.json").json["screens"]}  # type: ignore[index]
@@ -242,7 +253,7 @@ def test_other_databases_are_refused() -> None:
         State("mysql://user:secret@db.example/quality")
 
 
-def test_an_older_state_file_keeps_its_rows_and_gains_a_column(tmp_path: Path) -> None:
+def test_an_older_state_file_keeps_its_rows_and_gains_its_columns(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     with sqlite3.connect(path) as connection:
         connection.execute(
@@ -255,7 +266,7 @@ def test_an_older_state_file_keeps_its_rows_and_gains_a_column(tmp_path: Path) -
     try:
         state = State(url)
         assert state.rows() == {
-            "east": {"last_seen": 1663660800.0, "showing": "theme", "version": "v", "reloads": 2}
+            "east": {"last_seen": 1663660800.0, "showing": "theme", "version": "v", "reloads": 2, "beats": 0}
         }
         assert mark_offline(url, 1663660800.0 + 100) == ["east"]
         assert state.reload("east") == 3
