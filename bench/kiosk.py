@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sqlalchemy as sa
+from kiosk_scale import main_scale
 from timing import ROOT
 
 from generators.loader import load_current
@@ -324,13 +325,31 @@ def start_server(folder: str, name: str, database_url: str) -> tuple[subprocess.
     return server, port
 
 
+def fleet_scale(args: argparse.Namespace) -> int:
+    if not args.database or not args.database.startswith("postgresql"):
+        print("--fleet needs --database postgresql+psycopg://… (the production setup)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as folder:
+        campaign = load_current(ROOT / "data")
+        render_set(campaign, Path(folder) / "posters", "http://127.0.0.1/",
+                   only=lambda j: j.format == "kiosk-portrait" and j.script == "hant")  # fmt: skip
+        main_scale(args.fleet, args.design, args.seconds, args.database, folder, free_port, TOKEN)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--screens", type=int, nargs="*", default=[100, 500])
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--machines", type=int, default=1, help="servers on one database (default 1)")
     parser.add_argument("--database", default=None, help="DATABASE_URL (default: an SQLite file)")
+    parser.add_argument("--fleet", type=int, nargs="*", default=None,
+                        help="pages of a national fleet instead (bench/kiosk_scale.py), e.g. 1000 5000 10000")  # fmt: skip
+    parser.add_argument("--design", nargs="*", default=["streams", "threads"], choices=["streams", "threads"],
+                        help="with --fleet: the event loop's streams, the worker threads' (the baseline)")  # fmt: skip
     args = parser.parse_args()
+    if args.fleet:
+        return fleet_scale(args)
     if shutil.which("gunicorn") is None or shutil.which("chromium") is None:
         print("needs gunicorn (pip install gunicorn) and chromium (tests/install-tools)", file=sys.stderr)
         return 1
