@@ -53,6 +53,7 @@ class Figures:
     probes: list[float] = field(default_factory=list)
     probe_failures: int = 0
     beats_sent: int = 0
+    beats_taken: int = 0
     beats_failed: int = 0
     polls: int = 0
     refused: int = 0
@@ -135,6 +136,7 @@ async def requests(session: aiohttp.ClientSession, web: str, screen: str, key: s
                 body = b'{"showing":"theme","version":"bench"}'
                 async with session.post(f"{web}/kiosk/{screen}/heartbeat", data=body, headers=headers) as r:
                     await r.read()
+                    got.beats_taken += r.status == 204
                     got.beats_failed += r.status != 204
                 beat_at += random.uniform(24, 36)
             else:
@@ -235,7 +237,7 @@ async def run(count: int, web: str, events: str, keys: dict[str, str], old_page:
         "probe_p99": 1000 * at(probes_sorted, 0.99), "probe_failures": got.probe_failures,
         "probes": len(got.probes), "reload_p95": at(reloads, 0.95), "reload_all": at(reloads, 1.0),
         "save_p95": at(saves, 0.95), "save_all": at(saves, 1.0), "edited": len(saves),
-        "beats_taken": got.beats_sent - got.beats_failed, "beats_counted": counted,
+        "beats_taken": got.beats_taken, "beats_counted": counted,
         "beats_failed": got.beats_failed, "polls": got.polls,
     }  # fmt: skip
 

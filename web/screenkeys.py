@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ def _hash(key: str) -> str:
 def new_key(state: State, screen: str, moment: dt.datetime) -> str:
     """A new key for a screen (the old one stops working at once): the key, to show once."""
     key = secrets.token_urlsafe(32)
+    _KNOWN.pop((state.url, screen), None)
     values = {"screen": screen, "key_hash": _hash(key), "created_at": moment.timestamp()}
 
     def work(engine: sa.Engine) -> None:
@@ -33,8 +35,20 @@ def new_key(state: State, screen: str, moment: dt.datetime) -> str:
     return key
 
 
+#: How long a process trusts a key hash it read, in seconds: a heartbeat a second per screen must not
+#: cost a query each. A renewed or removed key stops working on every machine within this time (at once
+#: in the process that renewed it); a key that does not match is always looked up afresh.
+KEY_MAX_AGE = 5.0
+_KNOWN: dict[tuple[str, str], tuple[float, str | None]] = {}
+
+
 def matches(state: State, screen: str, key: str) -> bool:
     """Whether ``key`` is the screen's key (a screen without a key has none that matches)."""
+    given = _hash(key)
+    kept = _KNOWN.get((state.url, screen))
+    fresh = kept is not None and time.monotonic() - kept[0] < KEY_MAX_AGE
+    if fresh and kept is not None and kept[1] is not None and hmac.compare_digest(kept[1], given):
+        return True
 
     def work(engine: sa.Engine) -> str | None:
         with engine.connect() as connection:
@@ -43,7 +57,8 @@ def matches(state: State, screen: str, key: str) -> bool:
             return found
 
     stored: str | None = state.run(work)
-    return stored is not None and hmac.compare_digest(stored, _hash(key))
+    _KNOWN[(state.url, screen)] = (time.monotonic(), stored)
+    return stored is not None and hmac.compare_digest(stored, given)
 
 
 def made(state: State) -> dict[str, dt.datetime]:
@@ -57,6 +72,8 @@ def made(state: State) -> dict[str, dt.datetime]:
 
 
 def forget(state: State, screen: str) -> None:
+    _KNOWN.pop((state.url, screen), None)
+
     def work(engine: sa.Engine) -> None:
         with engine.begin() as connection:
             connection.execute(sa.delete(screen_key).where(screen_key.c.screen == screen))
