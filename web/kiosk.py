@@ -196,7 +196,8 @@ def events(screen_id: str) -> BaseResponse:
     ``Retry-After``: the page polls meanwhile."""
     _screen(screen_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    limit = _seconds(request.args.get("limit", "3600"))  # a stream ends in an hour; the page reconnects
+    # A stream ends in an hour (KIOSK_STREAM_SECONDS); the page reconnects.
+    limit = _seconds(request.args.get("limit", str(app.config.get("KIOSK_STREAM_SECONDS", 3600))))
     watched = live(app)
     slots: Streams = app.extensions["thread_streams"]
     if not slots.take():

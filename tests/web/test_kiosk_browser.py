@@ -329,3 +329,54 @@ def test_a_poster_that_never_arrives_does_not_stop_the_screen(browser: Browser, 
     expect(html).not_to_have_attribute("data-current-slide", "")
     assert hung
     context.close()
+
+
+def test_a_refused_stream_falls_back_to_polling_and_still_gets_the_edit(
+    browser: Browser, folder: Path
+) -> None:
+    """A server that holds all the streams it can (here: none) answers 503 with Retry-After: the page
+    says so, polls its programme, and an edit still reaches it."""
+    app = kiosk_app(folder, "refusing.sqlite")
+    app.extensions["thread_streams"].limit = 0
+    base = dt.datetime(2030, 9, 2, 12, 0, 2, tzinfo=ZONE)
+    set_clock(base)
+    with serving(app) as url:
+        context, page = open_kiosk(browser, url, base)
+        html = page.locator("html")
+        expect(html).to_have_attribute("data-live", "refused")
+        before = html.get_attribute("data-version")
+        assert page.request.post(
+            f"{url}/screens/{SCREEN}/reload", headers={"Authorization": f"Bearer {TOKEN}"}
+        ).ok
+        with page.expect_response(lambda r: r.url.endswith("/programme.json")):
+            page.clock.run_for(41_000)  # the poll without a stream comes within 20 to 40 s
+        expect(html).not_to_have_attribute("data-version", before or "")
+        context.close()
+
+
+def test_a_dropped_stream_is_opened_again_with_back_off_and_jitter(browser: Browser, folder: Path) -> None:
+    """Every stream is cut as soon as it opens (a proxy that drops it): the page opens it again after
+    1, 2, 4 s and so on, each jittered between half and one and a half times."""
+    app = kiosk_app(folder, "dropping.sqlite")
+    app.config["KIOSK_STREAM_SECONDS"] = 0
+    base = dt.datetime(2030, 9, 2, 12, 0, 2, tzinfo=ZONE)
+    set_clock(base)
+    with serving(app) as url:
+        context = browser.new_context(viewport={"width": 540, "height": 960})
+        context.add_init_script("""window.reconnects_ = [];
+          document.addEventListener('DOMContentLoaded', () => document.documentElement.addEventListener(
+            'kiosk:reconnect', (event) => window.reconnects_.push(event.detail)));""")
+        page = context.new_page()
+        page.clock.install(time=base - dt.timedelta(seconds=1))
+        page.clock.pause_at(base)
+        page.goto(f"{url}/kiosk/{SCREEN}")
+        seen: list[dict[str, int]] = []
+        for attempt in (1, 2, 3, 4):
+            page.wait_for_function("(n) => window.reconnects_.length >= n", arg=attempt)
+            detail = page.evaluate("(n) => window.reconnects_[n - 1]", attempt)
+            assert detail["attempt"] == attempt
+            assert 500 * 2**attempt <= detail["ms"] < 1500 * 2**attempt, detail
+            seen.append(detail)
+            page.clock.run_for(detail["ms"] + 1)  # the next attempt is due
+        assert len({d["ms"] / 2 ** d["attempt"] for d in seen}) > 1  # jittered, not a fixed schedule
+        context.close()

@@ -199,6 +199,9 @@ import * as timeline from "./timeline.mjs";
   // refuses it (503: it holds all the streams it can) is asked again after its Retry-After. While there
   // is no stream, the page polls its programme.
   const SILENT_MS = 40000;
+  // A stream that stayed open this long was not refused or cut at once: the next one starts the back-off
+  // again.
+  const STEADY_MS = 60000;
   let live = false;
   let attempts = 0;
   function setLive(state, detail) {
@@ -215,6 +218,7 @@ import * as timeline from "./timeline.mjs";
     };
     let wait = null;
     let none = false;
+    let opened = null;
     try {
       alive();
       const response = await fetch(address("events"), { signal: controller.signal, cache: "no-store" });
@@ -225,7 +229,7 @@ import * as timeline from "./timeline.mjs";
       } else if (response.status >= 400 && response.status < 500) {
         none = true; // no streams here (a static export), or no such screen: polling it is
       } else if (response.ok && response.body) {
-        attempts = 0;
+        opened = Date.now();
         setLive("open", {});
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = "";
@@ -254,7 +258,7 @@ import * as timeline from "./timeline.mjs";
       setLive("none", {});
       return;
     }
-    attempts += 1;
+    attempts = opened !== null && Date.now() - opened > STEADY_MS ? 1 : attempts + 1;
     const delay = wait ?? Math.min(1000 * 2 ** attempts, 60000);
     const jittered = Math.round(delay * (0.5 + Math.random()));
     if (wait === null) setLive("closed", {});
