@@ -189,7 +189,7 @@ class _Batch:
 
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.error: StateUnavailable | None = None
+        self.error: StateUnavailable | None = StateUnavailable("the heartbeats were not written")
 
 
 class State:
@@ -277,9 +277,11 @@ class State:
                 rows, self._beats_pending, self._beats_batch = list(self._beats_pending.values()), {}, None
             try:
                 self.run(lambda engine: self._write_beats(engine, rows))
+                batch.error = None
             except StateUnavailable as exc:
                 batch.error = exc
-            batch.done.set()
+            finally:  # however the write ended, no heartbeat waits on it for ever
+                batch.done.set()
         elif not batch.done.wait(60):
             raise StateUnavailable(f"the state database {self.where} took a minute to record a heartbeat")
         if batch.error is not None:
