@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import http.client
 import json
 import os
 import shutil
@@ -19,12 +20,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from generators.loader import load_campaign
 from tests.conftest import TINY, TINY_FLEET, screen_keys
+from tests.web.live import first_answer
 from web.scheduler import release_database_lock, take_database_lock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -321,3 +324,60 @@ def test_production_needs_a_public_url(tmp_path: Path) -> None:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode != 0 and "PUBLIC_URL is not configured" in done.stdout + done.stderr
+
+
+def _open_stream(port: int, screen: str) -> tuple[int, dict[str, str], Any]:
+    """A stream asked of 127.0.0.1:``port``: its status, headers, and (when 200) the response to read."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    connection.request("GET", f"/kiosk/{screen}/events")
+    response = connection.getresponse()
+    return response.status, dict(response.getheaders()), response
+
+
+def _next_version(response: Any) -> str:
+    while True:
+        line = response.fp.readline()
+        assert line, "the stream ended"
+        if line.startswith(b"data:"):
+            return str(line[5:].strip().decode())
+
+
+def test_every_stream_slot_taken_and_pages_still_answer(tmp_path: Path) -> None:
+    """The production setup with every stream slot taken (the event loop's and the workers' threads'):
+    a new stream is 503 with Retry-After, while pages, feeds and heartbeats answer at once, and the held
+    streams still get an edit."""
+    extra = {"QUALITY_MONTH_STREAM_LIMIT": "4", "QUALITY_MONTH_THREAD_STREAMS": "1"}
+    with started(tmp_path, **extra) as running:
+        env, url = running["env"], str(running["url"])
+        assert isinstance(env, dict)
+        stream_port = int(env["QUALITY_MONTH_STREAM_BIND"].rsplit(":", 1)[1])
+        web_port = int(url.rsplit(":", 1)[1])
+        first_answer(f"http://127.0.0.1:{stream_port}/healthz", running["server"])  # type: ignore[arg-type]
+        held = []
+        for _ in range(4):
+            status, _, response = _open_stream(stream_port, "hq-lobby-east")
+            assert status == 200
+            held.append((response, _next_version(response)))
+        status, headers, _ = _open_stream(stream_port, "hq-lobby-east")
+        assert status == 503 and 15 <= int(headers["Retry-After"]) <= 45
+        # The workers' own threads for streams (one a worker here) taken too: the rest refused.
+        answers = [_open_stream(web_port, "hq-lobby-east") for _ in range(12)]
+        assert sum(1 for status, _, _ in answers if status == 200) <= 3
+        assert any(status == 503 for status, _, _ in answers)
+        state = Path(env["QUALITY_MONTH_INSTANCE_PATH"]) / "state.sqlite"
+        east = screen_keys(f"sqlite:///{state}", ["hq-lobby-east"])["hq-lobby-east"]
+        for path in ("/healthz", "/calendar.ics", "/kiosk/hq-lobby-east/programme.json", "/screens.json") * 3:
+            with urllib.request.urlopen(url + path, timeout=5) as answer:
+                assert answer.status == 200, path
+        beat = urllib.request.Request(
+            f"{url}/kiosk/hq-lobby-east/heartbeat", method="POST", data=b'{"showing":"theme","version":"v"}',
+            headers={"Content-Type": "application/json", **east},
+        )  # fmt: skip
+        with urllib.request.urlopen(beat, timeout=5) as answer:
+            assert answer.status == 204
+        reload = urllib.request.Request(f"{url}/screens/hq-lobby-east/reload", method="POST",
+                                        headers={"Authorization": "Bearer production-token"})  # fmt: skip
+        with urllib.request.urlopen(reload, timeout=5) as answer:
+            assert answer.status == 200
+        for response, version in held:  # pushed on the event loop to every stream it holds
+            assert _next_version(response) != version
