@@ -127,7 +127,8 @@ async def requests(session: aiohttp.ClientSession, web: str, screen: str, key: s
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     while not stop.is_set():
         with_beat = beat_at <= poll_at
-        await asyncio.sleep(max(0.0, (beat_at if with_beat else poll_at) - loop.time()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.0, (beat_at if with_beat else poll_at) - loop.time()))
         if stop.is_set():
             return
         try:
@@ -204,6 +205,7 @@ async def run(count: int, web: str, events: str, keys: dict[str, str], old_page:
     beats_before = await asyncio.to_thread(beats_counted, database_url)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
         tasks = [asyncio.create_task(probes(session, web, got, stop))]
+        tasks.append(asyncio.create_task(stop.wait()))  # (the probes' pair: streams at even places)
         for n in range(count):
             screen = screens[n % len(screens)]
             tasks.append(
@@ -222,8 +224,9 @@ async def run(count: int, web: str, events: str, keys: dict[str, str], old_page:
         await asyncio.sleep(2)
         saves = await _edit(got, change_a_programme, database_url)
         stop.set()
-        for task in tasks:
+        for task in tasks[::2]:  # the probes and the streams
             task.cancel()
+        # A heartbeat on its way is waited for (its page would have its answer); no other is sent.
         await asyncio.gather(*tasks, return_exceptions=True)
     await asyncio.sleep(2)
     counted = await asyncio.to_thread(beats_counted, database_url) - beats_before

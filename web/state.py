@@ -274,7 +274,10 @@ class State:
         if leader:
             time.sleep(self.BEAT_GATHER)
             with self._beats_lock:
-                rows, self._beats_pending, self._beats_batch = list(self._beats_pending.values()), {}, None
+                # In the screens' order: two processes' groups lock their rows in the same order, so
+                # they never deadlock.
+                rows = [self._beats_pending[screen] for screen in sorted(self._beats_pending)]
+                self._beats_pending, self._beats_batch = {}, None
             try:
                 self.run(lambda engine: self._write_beats(engine, rows))
                 batch.error = None
