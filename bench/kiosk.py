@@ -3,6 +3,10 @@ all of them, two real pages in step, and a page's memory across 1,000 slide chan
 
     pip install gunicorn && tests/install-tools
     python bench/kiosk.py [--screens 100 500] [--seconds 40]
+    python bench/kiosk.py --fleet 1000 5000 10000 [--design streams threads] --database postgresql+psycopg://…
+
+``--fleet`` runs the national fleet's benchmark instead (bench/kiosk_scale.py: one asyncio client,
+thousands of pages, the production setup's event loop against its worker threads).
 
 Each simulated screen does what the page does: it holds a server-sent event stream open, sends a
 heartbeat every 30 s and polls its programme every 20-40 s (both jittered), so N screens are N
