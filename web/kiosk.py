@@ -10,11 +10,11 @@ state itself is in web/state.py.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hmac
 import json
 import mimetypes
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -40,6 +40,7 @@ from web.context import campaign, json_response, now, one_script, use_script
 from web.errors import _answer
 from web.live import live
 from web.posters import poster_urls
+from web.slots import Streams, refusal
 from web.state import State, StateUnavailable, database_url
 
 bp = Blueprint("kiosk", __name__)
@@ -105,11 +106,33 @@ def cached_programme(
             cache = current_app.extensions.setdefault("kiosk_programmes", {})
             found = cache.get(key)
             if found is None:
-                found = programme_document(current, loaded, screen, day, dict(images), reloads, days)
-                if len(cache) > 256:
+                found = _shared_document(current, loaded, screen, day, images, reloads, days)
+                if len(cache) > 20_000:
                     cache.clear()
                 cache[key] = found
     return found
+
+
+#: What a screen's programme does not depend on: screens alike in all else share one timeline.
+_OWN = ("id", "name", "location")
+
+
+def _shared_document(
+    current: Fleet, loaded: Any, screen: Screen, day: dt.date, images: Any, reloads: int, days: int
+) -> dict[str, Any]:
+    """The programme document of ``screen``, worked out once for every screen alike in all but its
+    name (a fleet of a thousand lobbies on three programmes works out three timelines, not a thousand),
+    and labelled with this screen's own."""
+    shape = tuple(getattr(screen, f.name) for f in dataclasses.fields(screen) if f.name not in _OWN)
+    shared: dict[tuple[Any, ...], dict[str, Any]] = current_app.extensions.setdefault("kiosk_shapes", {})
+    key = (shape, day, days, reloads, images)
+    base = shared.get(key)
+    if base is None:
+        base = programme_document(current, loaded, screen, day, dict(images), reloads, days)
+        if len(shared) > 1024:
+            shared.clear()
+        shared[key] = base
+    return base | {"screen": screen.id, "name": screen.name}
 
 
 _BUILDING = threading.Lock()
@@ -154,39 +177,6 @@ def _seconds(value: str) -> float:
     if not 0 <= seconds <= 3600:  # also refuses nan and inf
         abort(400, f"limit {value!r} is not a number of seconds from 0 to 3600")
     return seconds
-
-
-#: ``Retry-After`` of a refused stream: a number of seconds from this range, so that the screens refused
-#: together do not all come back together.
-RETRY_AFTER = (15, 45)
-
-
-def refusal(limit: int) -> tuple[str, dict[str, str]]:
-    """The text and headers of the 503 that refuses a stream past the cap of ``limit``."""
-    text = f"this server holds {limit} event streams, its most: poll the programme, and try again later\n"
-    return text, {"Retry-After": str(random.randint(*RETRY_AFTER)), "Cache-Control": "no-store"}
-
-
-class Streams:
-    """The event streams this process holds on threads, at most ``limit`` (``THREAD_STREAMS``): a
-    stream holds its thread for up to an hour, and pages and heartbeats need threads too. In production
-    the streams are held by ``quality-month streams`` on an event loop (web/streams.py); these are
-    ``serve``'s, and the web workers' for a proxy that does not send the streams there."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.count = limit, 0
-        self.lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self.lock:
-            if self.count >= self.limit:
-                return False
-            self.count += 1
-            return True
-
-    def give_back(self) -> None:
-        with self.lock:
-            self.count -= 1
 
 
 @bp.get("/kiosk/<screen_id>/events")

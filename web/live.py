@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 #: change reaches every open page within 1.5 s.
 CHECK_SECONDS = 0.5
 #: The caches of the app that are built from the data, dropped when it changes.
-_DERIVED = ("feed_cache", "feeds_by_path", "kiosk_programmes")
+_DERIVED = ("feed_cache", "feeds_by_path", "kiosk_programmes", "kiosk_shapes")
 
 
 def _stamp(data_dir: Path) -> tuple[tuple[str, int, int], ...]:

@@ -30,7 +30,8 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from web.context import now
-from web.kiosk import cached_programme, fleet, refusal
+from web.kiosk import cached_programme, fleet
+from web.slots import refusal
 
 #: How often the versions of the screens with open streams are worked out again, in seconds.
 CHECK_SECONDS = 0.5

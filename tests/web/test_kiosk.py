@@ -235,3 +235,22 @@ def test_the_last_good_copy_of_a_campaign_folder_keeps_its_fleet(tiny_fleet: Pat
     assert fleet is not None and [s.id for s in fleet.screens] == [
         s.id for s in first.extensions["fleet"].screens
     ]
+
+
+def test_screens_alike_share_one_timeline_and_keep_their_own_names(fleet_client: FlaskClient) -> None:
+    """A fleet of many lobbies on a few programmes works out a few timelines: two screens alike in all
+    but their id, name and location share one (the same object), each labelled with its own."""
+    import dataclasses
+
+    from web.kiosk import cached_programme, fleet
+
+    moment = dt.datetime(2030, 9, 2, 10, 0, tzinfo=dt.UTC)
+    with fleet_client.application.app_context():
+        east = fleet().screen("hq-lobby-east")
+        twin = dataclasses.replace(east, id="hq-lobby-twin", name="另一大堂", location="二樓")
+        first, second = cached_programme(east, moment, reloads=0), cached_programme(twin, moment, reloads=0)
+        other = cached_programme(fleet().screen("service-hall"), moment, reloads=0)
+    assert (first["screen"], second["screen"]) == ("hq-lobby-east", "hq-lobby-twin")
+    assert second["name"] == "另一大堂" and first["name"] == east.name
+    assert first["segments"] is second["segments"] and first["version"] == second["version"]
+    assert other["segments"] is not first["segments"]
