@@ -1,7 +1,7 @@
 """The kiosks' event streams on an event loop: ``quality-month streams``, a process of its own beside the
 web workers, that holds every screen's stream (``GET /kiosk/<screen>/events``) without a thread each.
 
-One aiohttp server holds the open streams. Twice a second one thread of it works out the programme
+One aiohttp server holds the open streams. Four times a second one thread of it works out the programme
 version of every screen that has a stream open, through the web app's own code (the fleet as the
 database has it now, the day, the posters, the reload counts: :func:`web.kiosk.cached_programme`), and
 the loop writes the new version to the streams of the screens whose version changed. A stream costs a
@@ -33,8 +33,9 @@ from web.context import now
 from web.kiosk import cached_programme, fleet
 from web.slots import refusal
 
-#: How often the versions of the screens with open streams are worked out again, in seconds.
-CHECK_SECONDS = 0.5
+#: How often the versions of the screens with open streams are worked out again, in seconds (the data
+#: itself is checked for a change every LIVE_CHECK_SECONDS, web/live.py).
+CHECK_SECONDS = 0.25
 #: A comment on each stream after this long without an event, in seconds.
 KEEPALIVE_SECONDS = 15.0
 #: The open streams one process holds, by default (``STREAM_LIMIT``).
