@@ -193,8 +193,7 @@ async def _edit(got: Figures, work, database_url: str) -> list[float]:  # type: 
 
 def reload_every_screen(database_url: str) -> None:
     state = State(database_url)
-    for screen in state.rows() | {f"bench-{n:03d}": {} for n in range(FLEET)}:
-        state.reload(screen)
+    state.reload_all([*state.rows(), *(f"bench-{n:03d}" for n in range(FLEET))])
 
 
 async def run(count: int, web: str, events: str, keys: dict[str, str], old_page: bool, seconds: float,

@@ -227,8 +227,7 @@ def reload_screen(screen_id: str) -> BaseResponse:
 def reload_all() -> BaseResponse:
     staff_name()
     check_csrf()
-    for screen in served_fleet().screens:
-        state().reload(screen.id)
+    state().reload_all([screen.id for screen in served_fleet().screens])
     return redirect(here("?reloaded=all"), 303)
 
 
