@@ -326,12 +326,22 @@ def test_production_needs_a_public_url(tmp_path: Path) -> None:
     assert done.returncode != 0 and "PUBLIC_URL is not configured" in done.stdout + done.stderr
 
 
+_OPENED: list[Any] = []
+
+
 def _open_stream(port: int, screen: str) -> tuple[int, dict[str, str], Any]:
-    """A stream asked of 127.0.0.1:``port``: its status, headers, and (when 200) the response to read."""
+    """A stream asked of 127.0.0.1:``port``: its status, headers, and (when 200) the response to read
+    (closed, with its connection, by :func:`_close_streams`)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     connection.request("GET", f"/kiosk/{screen}/events")
     response = connection.getresponse()
+    _OPENED.extend((response, connection))
     return response.status, dict(response.getheaders()), response
+
+
+def _close_streams() -> None:
+    while _OPENED:
+        _OPENED.pop().close()
 
 
 def _next_version(response: Any) -> str:
@@ -347,7 +357,8 @@ def test_every_stream_slot_taken_and_pages_still_answer(tmp_path: Path) -> None:
     a new stream is 503 with Retry-After, while pages, feeds and heartbeats answer at once, and the held
     streams still get an edit."""
     extra = {"QUALITY_MONTH_STREAM_LIMIT": "4", "QUALITY_MONTH_THREAD_STREAMS": "1"}
-    with started(tmp_path, **extra) as running:
+    with started(tmp_path, **extra) as running, contextlib.ExitStack() as cleanup:
+        cleanup.callback(_close_streams)
         env, url = running["env"], str(running["url"])
         assert isinstance(env, dict)
         stream_port = int(env["QUALITY_MONTH_STREAM_BIND"].rsplit(":", 1)[1])
