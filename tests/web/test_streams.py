@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,9 @@ def run(app: Flask, limit: int, body: Any) -> None:
         async with TestClient(TestServer(streams.stream_app(hub, every=0.05))) as client:
             await asyncio.wait_for(body(client), 30)
 
-    asyncio.run(main())
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(lambda: asyncio.run(main())).result()
 
 
 def test_a_stream_has_its_version_then_each_change(live_app: Flask, database_url: str) -> None:
