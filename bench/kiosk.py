@@ -27,7 +27,6 @@ import datetime as dt
 import http.client
 import os
 import random
-import re
 import shutil
 import socket
 import subprocess
@@ -39,12 +38,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sqlalchemy as sa
-from kiosk_scale import main_scale
+from kiosk_scale import change_a_programme, children, cpu_seconds, free_port, main_scale
 from timing import ROOT
 
 from generators.loader import load_current
 from generators.posters.batch import render_set
-from web.fleetstore import FleetStore
 from web.screenkeys import new_key
 from web.state import State
 
@@ -52,36 +50,6 @@ TOKEN = "bench-admin-token"
 SCREENS = ("hq-lobby-east", "hq-lobby-west", "service-hall")
 #: Each screen's heartbeat headers (its key, made as the console makes it), set once the server is up.
 KEYS: dict[str, dict[str, str]] = {}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except OSError:
-            pass
-    return total
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
 
 
 class Screen(threading.Thread):
@@ -180,20 +148,6 @@ def _arrivals(screens: list[Screen], known: dict[Screen, str], since: float) -> 
     )
 
 
-def _edit_fleet(database_url: str) -> None:
-    """What a save in the console does: the fleet's next version, the daytime theme a second longer
-    than it is now (a database kept from an earlier run has its own length: the edit always changes)."""
-    store = FleetStore(State(database_url))
-    latest = store.latest()
-    assert latest is not None
-    pattern = r'\{ show = "theme", seconds = (\d+) \}'
-    found = re.search(pattern, latest.document)
-    assert found, "the fleet has a theme slide"
-    seconds = int(found.group(1)) % 60 + 1 + 3
-    document = re.sub(pattern, f'{{ show = "theme", seconds = {seconds} }}', latest.document, count=1)
-    store.save(document, "bench", f"theme {seconds} s", latest.number, dt.datetime.now(dt.UTC))
-
-
 def fleet_run(
     ports: list[int], pids: list[int], count: int, seconds: float, database_url: str
 ) -> dict[str, float]:
@@ -223,7 +177,7 @@ def fleet_run(
     time.sleep(2)
     known = {s: s.versions[-1][1] if s.versions else "" for s in screens}
     edited = time.monotonic()
-    _edit_fleet(database_url)
+    change_a_programme(database_url)
     saves = _arrivals(screens, known, edited)
     stop.set()
     for screen in screens:  # the streams end now on this side
@@ -312,6 +266,7 @@ def start_server(folder: str, name: str, database_url: str) -> tuple[subprocess.
            "QUALITY_MONTH_POSTER_DIR": f"{folder}/posters", "QUALITY_MONTH_ADMIN_TOKEN": TOKEN,
            "QUALITY_MONTH_BIND": f"127.0.0.1:{port}", "QUALITY_MONTH_WORKERS": "2",
            "QUALITY_MONTH_THREADS": "400", "QUALITY_MONTH_SCHEDULER": "0",
+           "QUALITY_MONTH_STREAMS": "0", "QUALITY_MONTH_THREAD_STREAMS": "400",
            "QUALITY_MONTH_PUBLIC_URL": f"http://127.0.0.1:{port}/",
            "QUALITY_MONTH_INSTANCE_PATH": f"{folder}/{name}"}  # fmt: skip
     server = subprocess.Popen(
@@ -337,7 +292,7 @@ def fleet_scale(args: argparse.Namespace) -> int:
         campaign = load_current(ROOT / "data")
         render_set(campaign, Path(folder) / "posters", "http://127.0.0.1/",
                    only=lambda j: j.format == "kiosk-portrait" and j.script == "hant")  # fmt: skip
-        main_scale(args.fleet, args.design, args.seconds, args.database, folder, free_port, TOKEN)
+        main_scale(args.fleet, args.design, args.seconds, args.database, folder, TOKEN)
     return 0
 
 
@@ -368,7 +323,9 @@ def main() -> int:
             time.sleep(2)
             KEYS.update({s: {"Authorization": f"Bearer {new_key(State(database_url), s, dt.datetime.now(dt.UTC))}"}
                          for s in SCREENS})  # fmt: skip
-            workers = [pid for server, _ in servers for pid in children(server.pid)]
+            workers = [
+                pid for server, _ in servers for pid in children(server.pid)
+            ]  # and their stream process
             backend = sa.make_url(database_url).get_backend_name()
             print(
                 f"{args.machines} × `gunicorn -c python:web.production` (2 gthread workers × 400 threads each) "

@@ -77,7 +77,9 @@ def bench_fleet(database_url: str) -> list[str]:
 
 
 def change_a_programme(database_url: str) -> None:
-    """The daytime programme's first theme slide a second longer (or back to 4 s), saved."""
+    """What a save in the console does: the fleet's next version, the first theme slide a second longer
+    than it is now, or back to 4 s (a database kept from an earlier run has its own length: the edit
+    always changes)."""
     store = FleetStore(State(database_url))
     latest = store.latest()
     assert latest is not None
@@ -250,16 +252,20 @@ def keys_for(database_url: str, ids: list[str]) -> dict[str, str]:
     return {screen: new_key(state, screen, moment) for screen in ids}
 
 
-def _children(pid: int) -> list[int]:
-    """Every process under ``pid`` (workers, and the stream process), from /proc."""
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def children(pid: int) -> list[int]:
+    """Every process under ``pid`` (the workers, and the stream process), from /proc."""
     parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                status = Path(f"/proc/{entry}/status").read_text()
-                parents[int(entry)] = int(
-                    next(x.split()[1] for x in status.splitlines() if x.startswith("PPid:"))
-                )
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
     found, todo = [], [pid]
     while todo:
         parent = todo.pop()
@@ -270,7 +276,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _cpu(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int]) -> float:
     total = 0.0
     for pid in pids:
         with contextlib.suppress(OSError):
@@ -292,7 +298,7 @@ def _listening(port: int, server: subprocess.Popen[bytes]) -> None:
 
 
 def main_scale(counts: list[int], designs: list[str], seconds: float, database_url: str, folder: str,
-               free_port, token: str) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+               token: str) -> None:  # fmt: skip
     print(f"`gunicorn -c python:web.production` (5 gthread workers × 100 threads) on one "
           f"{sa.make_url(database_url).get_backend_name()} database; {FLEET} screens; "
           f"{seconds:g} s of steady load after a 20 s boot.\n")  # fmt: skip
@@ -322,10 +328,10 @@ def main_scale(counts: list[int], designs: list[str], seconds: float, database_u
                 ids = bench_fleet(database_url)
                 time.sleep(2)  # every process takes the new fleet version within a second
                 keys = keys_for(database_url, ids)
-                pids = [server.pid, *_children(server.pid)]
+                pids = [server.pid, *children(server.pid)]
                 events = f"http://127.0.0.1:{stream_port if design == 'streams' else web_port}"
                 r = asyncio.run(run(count, f"http://127.0.0.1:{web_port}", events, keys, design == "threads",
-                                    seconds, database_url, functools.partial(_cpu, pids)))  # fmt: skip
+                                    seconds, database_url, functools.partial(cpu_seconds, pids)))  # fmt: skip
             finally:
                 server.terminate()
                 try:
