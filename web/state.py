@@ -295,10 +295,14 @@ class State:
         insert: Any = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         statement = insert(screen_state)
         c, new = screen_state.c, statement.excluded
-        statement = statement.on_conflict_do_update(index_elements=[c.screen], set_={
-            "last_seen": new.last_seen, "showing": new.showing, "version": new.version,
-            "beats": c.beats + new.beats,
-        })  # fmt: skip
+        # Two groups can be written in either order: the newer report stays, whichever is written last.
+        newer = sa.or_(c.last_seen.is_(None), new.last_seen >= c.last_seen)
+        latest = {
+            name: sa.case((newer, new[name]), else_=c[name]) for name in ("last_seen", "showing", "version")
+        }
+        statement = statement.on_conflict_do_update(
+            index_elements=[c.screen], set_=latest | {"beats": c.beats + new.beats}
+        )
         with engine.begin() as connection:
             connection.execute(statement, rows)
 

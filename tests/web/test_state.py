@@ -340,3 +340,15 @@ def test_a_deleted_or_replaced_state_file_is_noticed_by_every_process(tmp_path: 
     assert second.rows()["east"]["showing"] == "slogan-01"
     assert first.rows() == second.rows()
     close_engine(url)
+
+
+def test_an_older_report_written_last_does_not_replace_a_newer(database_url: str) -> None:
+    """Heartbeats are written in groups, and two groups may commit in either order: the newer report
+    stays, and both are counted."""
+    state = State(database_url)
+    state.beat("east", MOMENT + dt.timedelta(seconds=30), "slogan-02", "v2")
+    state.beat("east", MOMENT, "none", "v1")  # the earlier one, written after
+    row = state.rows()["east"]
+    assert (row["showing"], row["version"], row["last_seen"], row["beats"]) == (
+        "slogan-02", "v2", MOMENT.timestamp() + 30, 2,
+    )  # fmt: skip
