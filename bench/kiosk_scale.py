@@ -1,10 +1,11 @@
 """Benchmark of a national fleet: thousands of simulated screens against the production setup, on one
 PostgreSQL database. Run by ``python bench/kiosk.py --fleet 1000 5000 10000 --database postgresql+psycopg://…``.
 
-One asyncio client plays every screen at the page's own rates: it holds the screen's event stream
-open, sends a heartbeat (with the screen's key) every 30 s and polls its programme (every 5-10 min
-while its stream is open, every 20-40 s without one: kiosk.js), all jittered, and the pages of a
-fleet boot spread over 20 s. The fleet has 100 screens (a fleet version saved as the console saves
+An asyncio client (on uvloop) plays every screen at the page's own rates: it holds the screen's event
+stream open (in ``READERS`` processes of its own, so that one process's delay in reading ten thousand
+streams is not counted as the server's), sends a heartbeat (with the screen's key) every 30 s and
+polls its programme (every 5-10 min while its stream is open, every 20-40 s without one: kiosk.js),
+all jittered, and the pages of a fleet boot spread over 20 s. The fleet has 100 screens (a fleet version saved as the console saves
 one), the simulated pages spread over them. Two designs under the same ``gunicorn -c
 python:web.production`` (5 gthread workers × 100 threads):
 
@@ -26,6 +27,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import multiprocessing
 import os
 import random
 import re
@@ -34,10 +36,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import sqlalchemy as sa
+import uvloop
 from timing import ROOT
 
 from web.fleetstore import FleetStore
@@ -45,6 +50,8 @@ from web.screenkeys import new_key
 from web.state import State, screen_state
 
 FLEET = 100
+#: The processes that hold the simulated pages' streams.
+READERS = 2
 BOOT_SECONDS = 20.0
 
 
@@ -180,17 +187,70 @@ def _arrived(got: Figures, known: dict[int, str], since: float) -> list[float]:
     )
 
 
-async def _edit(got: Figures, work, database_url: str) -> list[float]:  # type: ignore[no-untyped-def]
-    """How long after ``work`` each open stream had a new version (inf: not within 10 s)."""
-    known = {n: seen[-1][1] for n, seen in got.arrivals.items() if seen}
-    since = time.monotonic()
-    await asyncio.to_thread(work, database_url)
-    deadline = since + 10
-    while time.monotonic() < deadline:
-        if all(got.arrivals[n][-1][1] != known[n] for n in known):
-            break
-        await asyncio.sleep(0.05)
-    return _arrived(got, known, since)
+def _reader(conn: Connection, urls: list[tuple[int, str]], spacing: float) -> None:
+    """A process of its own that holds some of the pages' streams (one Python process cannot read ten
+    thousand streams and time them without its own delay in the figures) and answers the main one."""
+    uvloop.run(_read(conn, urls, spacing))
+
+
+async def _read(conn: Connection, urls: list[tuple[int, str]], spacing: float) -> None:
+    got, stop, asks = Figures(), asyncio.Event(), asyncio.Queue()  # type: ignore[var-annotated]
+    asyncio.get_running_loop().add_reader(conn.fileno(), lambda: asks.put_nowait(conn.recv()))
+    known: dict[int, str] = {}
+    conn.send("ready")
+    await asks.get()  # "go": every reader is up, and the main process starts its pages
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        tasks = []
+        for n, url in urls:
+            tasks.append(asyncio.create_task(stream(session, url, n, got, stop)))
+            await asyncio.sleep(spacing)
+        while (ask := await asks.get())[0] != "stop":
+            if ask[0] == "open":
+                conn.send(sum(1 for seen in got.arrivals.values() if seen))
+            elif ask[0] == "known":
+                known = {n: seen[-1][1] for n, seen in got.arrivals.items() if seen}
+                conn.send(len(known))
+            elif ask[0] == "done":
+                conn.send(all(got.arrivals[n][-1][1] != known[n] for n in known))
+            else:  # "since"
+                conn.send(_arrived(got, known, ask[1]))
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    conn.send(got.refused)
+
+
+class Readers:
+    """The processes that hold the streams, and the questions the main one asks them."""
+
+    def __init__(self, urls: list[str], count: int) -> None:
+        spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no event loop inherited
+        self.ends: list[Connection] = []
+        for part in range(count):
+            mine, theirs = spawn.Pipe()
+            share = [(n, url) for n, url in enumerate(urls) if n % count == part]
+            spacing = BOOT_SECONDS / max(1, len(share))
+            spawn.Process(target=_reader, args=(theirs, share, spacing), daemon=True).start()
+            self.ends.append(mine)
+        for end in self.ends:  # started (an interpreter's imports are a burst of CPU) before any probe
+            end.recv()
+        for end in self.ends:
+            end.send(("go",))
+
+    async def ask(self, *question: object) -> list[Any]:
+        for end in self.ends:
+            end.send(question)
+        return [await asyncio.to_thread(end.recv) for end in self.ends]
+
+    async def edit(self, work, database_url: str) -> list[float]:  # type: ignore[no-untyped-def]
+        """How long after ``work`` each open stream had a new version (inf: not within 10 s)."""
+        await self.ask("known")
+        since = time.monotonic()
+        await asyncio.to_thread(work, database_url)
+        while time.monotonic() < since + 10 and not all(await self.ask("done")):
+            await asyncio.sleep(0.05)
+        return sorted(delay for part in await self.ask("since", since) for delay in part)
 
 
 def reload_every_screen(database_url: str) -> None:
@@ -202,31 +262,28 @@ async def run(count: int, web: str, events: str, keys: dict[str, str], old_page:
               database_url: str, cpu) -> dict[str, float]:  # type: ignore[no-untyped-def]  # fmt: skip
     got, stop = Figures(), asyncio.Event()
     screens = sorted(keys)
+    readers = Readers([f"{events}/kiosk/{screens[n % len(screens)]}/events" for n in range(count)], READERS)
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     beats_before = await asyncio.to_thread(beats_counted, database_url)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
         tasks = [asyncio.create_task(probes(session, web, got, stop))]
-        tasks.append(asyncio.create_task(stop.wait()))  # (the probes' pair: streams at even places)
-        for n in range(count):
+        for n in range(count):  # the streams are the readers' (they open theirs over the same 20 s)
             screen = screens[n % len(screens)]
-            tasks.append(
-                asyncio.create_task(stream(session, f"{events}/kiosk/{screen}/events", n, got, stop))
-            )
             tasks.append(
                 asyncio.create_task(requests(session, web, screen, keys[screen], old_page, got, stop))
             )
             await asyncio.sleep(BOOT_SECONDS / count)
         await asyncio.sleep(3)
-        open_streams = sum(1 for seen in got.arrivals.values() if seen)
+        open_streams = sum(await readers.ask("open"))
         before, started = cpu(), time.monotonic()
         await asyncio.sleep(seconds)
         used, window = cpu() - before, time.monotonic() - started
-        reloads = await _edit(got, reload_every_screen, database_url)
+        reloads = await readers.edit(reload_every_screen, database_url)
         await asyncio.sleep(2)
-        saves = await _edit(got, change_a_programme, database_url)
+        saves = await readers.edit(change_a_programme, database_url)
+        got.refused = sum(await readers.ask("stop"))
         stop.set()
-        for task in tasks[::2]:  # the probes and the streams
-            task.cancel()
+        tasks[0].cancel()  # the probes
         # A heartbeat on its way is waited for (its page would have its answer); no other is sent.
         await asyncio.gather(*tasks, return_exceptions=True)
     await asyncio.sleep(2)
@@ -330,7 +387,7 @@ def main_scale(counts: list[int], designs: list[str], seconds: float, database_u
                 keys = keys_for(database_url, ids)
                 pids = [server.pid, *children(server.pid)]
                 events = f"http://127.0.0.1:{stream_port if design == 'streams' else web_port}"
-                r = asyncio.run(run(count, f"http://127.0.0.1:{web_port}", events, keys, design == "threads",
+                r = uvloop.run(run(count, f"http://127.0.0.1:{web_port}", events, keys, design == "threads",
                                     seconds, database_url, functools.partial(cpu_seconds, pids)))  # fmt: skip
             finally:
                 server.terminate()

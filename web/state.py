@@ -218,6 +218,7 @@ class State:
         self.where = self.file or parsed.render_as_string(hide_password=True)
         self._opened: tuple[int, int] | None = None
         self._reloads: tuple[float, dict[str, int]] | None = None
+        self.reloads_max_age = self.RELOADS_MAX_AGE
         self._reloads_lock = threading.Lock()
         self._beats_lock = threading.Lock()
         self._beats_pending: dict[str, dict[str, Any]] = {}
@@ -252,10 +253,11 @@ class State:
             raise self.unavailable(exc) from None
 
     def reloads(self, screen: str) -> int:
-        """A screen's reload count, as of at most ``RELOADS_MAX_AGE`` seconds ago."""
+        """A screen's reload count, as of at most ``reloads_max_age`` seconds ago (``RELOADS_MAX_AGE``
+        unless the process says otherwise: the stream process asks as often as it checks)."""
         with self._reloads_lock:
             kept = self._reloads
-            if kept is None or time.monotonic() - kept[0] > self.RELOADS_MAX_AGE:
+            if kept is None or time.monotonic() - kept[0] > self.reloads_max_age:
                 counts = {name: row["reloads"] for name, row in self.rows().items()}
                 kept = self._reloads = (time.monotonic(), counts)
         return kept[1].get(screen, 0)

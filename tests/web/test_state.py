@@ -288,7 +288,7 @@ def test_reload_counts_are_kept_a_moment_and_own_changes_seen_at_once(database_u
     """Open event streams ask for their screen's reload count each second: a process reads the counts
     at most once a second, and a reload from another process shows within that second."""
     one, other = State(database_url), State(database_url)
-    one.RELOADS_MAX_AGE = 0.3
+    one.reloads_max_age = 0.3
     assert one.reloads("hq-lobby-east") == 0
     other.reload("hq-lobby-east")
     assert one.reloads("hq-lobby-east") == 0  # kept
