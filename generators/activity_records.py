@@ -32,11 +32,20 @@ class Bounds:
     start: dt.date | None
     end: dt.date | None
     kinds: Mapping[str, str] = field(default_factory=dict)
+    #: The zone times with an offset are shown in when ``timezone`` is not set (a local edition's).
+    timezone_for_offsets: ZoneInfo | None = None
 
 
-def organizers(file: TomlFile, kinds: Mapping[str, str] | None) -> tuple[dict[str, Organizer], set[str]]:
-    """The valid organizers, and every id declared (for reference checks that should not cascade)."""
-    file.check_tables("organizer", "renamed")
+def organizers(
+    file: TomlFile,
+    kinds: Mapping[str, str] | None,
+    *,
+    tables: tuple[str, ...] | None = ("organizer", "renamed"),
+) -> tuple[dict[str, Organizer], set[str]]:
+    """The valid organizers, and every id declared (for reference checks that should not cascade);
+    ``tables``: what the file may hold (``None``: the caller checks that)."""
+    if tables is not None:
+        file.check_tables(*tables)
     records = records_of(file, "organizer", "organizer")
     organizers: dict[str, Organizer] = {}
     ids = [r.ident() for r in records]
@@ -76,8 +85,10 @@ def renamed(file: TomlFile, declared: set[str]) -> dict[str, str]:
     return found
 
 
-def _span(record: TomlRecord, bounds: Bounds) -> Span | None:
-    """The activity's span, checked against the campaign period; ``None`` after an error."""
+def span_of(record: TomlRecord, bounds: Bounds, *, zoned: bool = False) -> Span | None:
+    """The activity's span, checked against the campaign period; ``None`` after an error. A time
+    without an offset is in the campaign's zone, unless ``zoned`` (a local edition's: its times name
+    their zone, by offset or by the edition's ``timezone``)."""
     start, end = record.date("start", required=False), record.date("end", required=False)
     if ("start" in record.table and start is None) or ("end" in record.table and end is None):
         return None  # already reported
@@ -97,6 +108,13 @@ def _span(record: TomlRecord, bounds: Bounds) -> Span | None:
         if end is None:
             record.error("end", "an activity with a start time needs an end time")
             return None
+        if zoned and zone is None:
+            for field, value in (("start", start), ("end", end)):
+                if isinstance(value, dt.datetime) and value.tzinfo is None:
+                    record.error(field, f"{value.isoformat()} has no timezone: write its offset "
+                                 "(such as +08:00), or give the edition a timezone")  # fmt: skip
+                    return None
+            zone = bounds.timezone_for_offsets
         if zone is None:
             return None
         start, end = (_aware(v, zone) for v in (start, end))
@@ -237,7 +255,7 @@ def _activity(
     sources = _sources(record, notice)
     if text is not None and sources is not None and notice is not None:
         _check_text_in_notice(record, text, sources, notice)
-    span = _span(record, bounds)
+    span = span_of(record, bounds)
     date_source = _date_source(record, dated="start" in record.table)
     if not (record.ok and title and kind and text and who and sources and span):
         return None

@@ -78,7 +78,7 @@ class Feed:
 
     @property
     def has_period_event(self) -> bool:
-        return self.cut not in (COMPLETE, KEY_DATES)
+        return self.cut not in (COMPLETE, KEY_DATES) and self.cut.group != "local"
 
     def summarised(self, campaign: Campaign) -> list[Activity]:
         """The activities that the period's event names instead of giving them an event each."""
@@ -146,6 +146,9 @@ def location(activity: Activity) -> str | None:
 
 
 def _source_line(campaign: Campaign, activity: Activity) -> str:
+    if activity.edition is not None:  # its organiser's word, not the notice's: never mixed up
+        edition = campaign.editions[activity.edition]
+        return wording.labelled("來源", wording.local(edition.name))
     items = wording.listed(f"附件{s.annex}第{wording.numeral(s.item)}項" for s in activity.sources)
     return wording.labelled("來源", f"{campaign.title}{wording.bracketed(campaign.document_number)}{items}")
 
@@ -173,7 +176,8 @@ def description(campaign: Campaign, activity: Activity) -> str:
     if activity.place and location(activity) is None:
         lines.append(wording.labelled("地點", activity.place))
     lines.append(_source_line(campaign, activity))
-    lines.append(_date_line(campaign, activity))
+    if activity.edition is None or activity.date_note:
+        lines.append(_date_line(campaign, activity))
     return "\n".join(lines)
 
 
@@ -201,6 +205,8 @@ def event_text(campaign: Campaign, activity: Activity) -> list[str]:
 
 def _categories(campaign: Campaign, activity: Activity, script: Script) -> list[str]:
     labels = [campaign.activity_kinds[activity.kind]]
+    if activity.edition is not None:
+        labels.append(wording.LOCAL)
     for organizer in activity.organizers:
         label = campaign.organizer_kinds[campaign.organizers[organizer].kind]
         if label not in labels:

@@ -25,6 +25,7 @@ from generators.datafile import (
     display_path,
     labels,
 )
+from generators.editions import LOCAL_FOLDER, Context, Taken, editions
 from generators.glyphs import check_glyphs
 from generators.model import (
     Activity,
@@ -62,9 +63,18 @@ def current(campaigns: Sequence[Campaign]) -> Campaign:
     return max(campaigns, key=lambda c: c.start)
 
 
-def load_current(data_dir: Path) -> Campaign:
-    """The campaign of ``data_dir`` that starts last: the one a server publishes."""
-    return current([load_campaign(folder) for folder in find_campaigns(data_dir)])
+def load_current(data_dir: Path, edition: str | None = None) -> Campaign:
+    """The campaign of ``data_dir`` that starts last: the one a server publishes; as a site run for the
+    local ``edition`` shows it, if one is named (``Campaign.for_edition``)."""
+    campaign = current([load_campaign(folder) for folder in find_campaigns(data_dir)])
+    if edition is not None and edition not in campaign.editions:
+        have = ", ".join(campaign.editions) or "none"
+        reason = (
+            f"the site is run for the local edition {edition!r} (EDITION), which campaign {campaign.id} "
+            f"does not have (its editions: {have})"
+        )
+        raise CampaignError([DataError(f"{LOCAL_FOLDER}/{edition}.toml", reason)])
+    return campaign.for_edition(edition)
 
 
 _CAMPAIGN_FIELDS = (
@@ -171,10 +181,15 @@ def load_campaign(folder: Path, *, revisions: bool = True) -> Campaign:
     bounds = Bounds(facts.timezone, facts.start, facts.end, facts.activity_kinds)
     activities = activity_records.activities(files["activities"], bounds, known, notice)
     _check_issuers(facts, known)
+    taken = Taken({o: ORGANIZERS_FILE for o in declared}, {a.id: "activities.toml" for a in activities})
+    local, local_organizers = editions(
+        folder, Context(bounds, facts.organizer_kinds, organizers), taken, errors
+    )
     if errors:
         raise CampaignError(errors)
     campaign = _campaign(facts, organizers, activities, notice, renamed)
     check_glyphs(campaign, files)
+    campaign = dataclasses.replace(campaign, organizers={**organizers, **local_organizers}, editions=local)
     if revisions and not errors:
         campaign = _with_revisions(campaign, folder, errors)
     if errors:

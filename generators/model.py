@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -86,6 +86,8 @@ class Activity:
     place: str | None = None
     date_note: str | None = None
     date_source: DateSource | None = None
+    #: The local edition it belongs to (``local/<id>.toml``); ``None`` for the notice's own activities.
+    edition: str | None = None
 
     def title_in(self, script: Script) -> str:
         return in_script(self.title, script)
@@ -122,6 +124,22 @@ class Slogan:
 
 
 @dataclass(frozen=True)
+class Edition:
+    """A local edition of the campaign (``local/<id>.toml``): a bureau's or a city's own activities in
+    it, each dated, timed and placed by its organiser rather than by the notice. ``example`` marks the
+    edition that ships to show the form (its activities are no real events)."""
+
+    id: str
+    name: str
+    organizer: str
+    activities: tuple[Activity, ...]
+    example: bool = False
+
+    def name_in(self, script: Script) -> str:
+        return in_script(self.name, script)
+
+
+@dataclass(frozen=True)
 class Campaign:
     """A campaign as its notice sets it out, with every activity of its annexes.
 
@@ -148,20 +166,50 @@ class Campaign:
     revisions: Mapping[str, Revision] = field(default_factory=dict, repr=False)
     #: Organizer ids that were corrected, old to new: the old id's pages and feeds move permanently.
     renamed_organizers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: The local editions, by id. Their organizers are among ``organizers``; their activities are in
+    #: ``activities`` only in the view of a site run for one of them (:meth:`for_edition`).
+    editions: Mapping[str, Edition] = field(default_factory=dict, repr=False)
+    #: The edition this view of the campaign is for (``for_edition``), else ``None``: the notice's alone.
+    served_edition: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("organizer_kinds", "activity_kinds", "organizers", "revisions", "renamed_organizers"):
+        names = (
+            "organizer_kinds",
+            "activity_kinds",
+            "organizers",
+            "revisions",
+            "renamed_organizers",
+            "editions",
+        )
+        for name in names:
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
 
     @cached_property
     def _activities_by_id(self) -> Mapping[str, Activity]:
-        return MappingProxyType({a.id: a for a in self.activities})
+        return MappingProxyType({a.id: a for a in self.every_activity})
+
+    @cached_property
+    def every_activity(self) -> tuple[Activity, ...]:
+        """The notice's activities and every local edition's, each once (for pages, revisions, checks)."""
+        found = {a.id: a for a in self.activities}
+        for edition in self.editions.values():
+            found.update((a.id, a) for a in edition.activities)
+        return tuple(found.values())
 
     def activity(self, activity_id: str) -> Activity:
-        """The activity with this id; ``KeyError`` if there is none."""
+        """The activity with this id, the notice's or a local edition's; ``KeyError`` if there is none."""
         return self._activities_by_id[activity_id]
+
+    def for_edition(self, edition: str | None) -> Campaign:
+        """The campaign as a site run for a local edition shows it: the notice's activities and the
+        edition's (``None``: the notice's alone); ``KeyError`` for an edition it does not have."""
+        national = tuple(a for a in self.activities if a.edition is None)
+        if edition is None:
+            return replace(self, activities=national, served_edition=None)
+        own = self.editions[edition].activities
+        return replace(self, activities=national + own, served_edition=edition)
 
     def revision(self, activity_id: str) -> Revision:
         """The revision history of an activity; ``KeyError`` if the data has none."""

@@ -101,7 +101,7 @@ def _utc(value: object) -> dt.datetime:
 def out_of_step(campaign: Campaign, revisions: Mapping[str, Revision]) -> list[str]:
     """The ids of activities whose revision entry is missing or does not match the data."""
     stale = []
-    for activity in campaign.activities:
+    for activity in campaign.every_activity:
         entry = revisions.get(activity.id)
         if entry is None or (entry.significant, entry.content) != digests(activity, campaign):
             stale.append(activity.id)
@@ -119,7 +119,7 @@ def revise(campaign: Campaign, revisions: Mapping[str, Revision], now: dt.dateti
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(dt.UTC).replace(microsecond=0)
     updated = dict(revisions)
-    for activity in campaign.activities:
+    for activity in campaign.every_activity:
         significant, content = digests(activity, campaign)
         entry = revisions.get(activity.id)
         if entry is None:

@@ -1,6 +1,6 @@
 """Which activities a view or a feed shows: a ``Selection`` (filters, each ``None`` for everything) and a
 ``Cut``, the named ways the campaign is cut into feeds and views (the whole campaign, its key dates, the
-complete list, one organizer, one kind of organizer, one kind of activity)."""
+complete list, one organizer, one kind of organizer, one kind of activity, one local edition)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Literal
 
 from generators.model import Activity, Campaign
 
-Group = Literal["all", "key-dates", "complete", "organizer-kind", "organizer", "kind"]
+Group = Literal["all", "key-dates", "complete", "organizer-kind", "organizer", "kind", "local"]
 #: The cuts of the whole campaign, which name no organizer or kind.
 _WHOLE = ("all", "key-dates", "complete")
 #: The cuts that name one organizer or kind, and the folder of their views on the site.
@@ -18,6 +18,7 @@ _SEGMENTS: dict[Group, str] = {
     "organizer": "organizers",
     "organizer-kind": "organizer-kinds",
     "kind": "kinds",
+    "local": "local",
 }
 
 
@@ -29,6 +30,8 @@ class Selection:
     organizer_kind: str | None = None
     kind: str | None = None
     day: dt.date | None = None
+    #: A local edition: its own activities, whether or not the site is run for it.
+    edition: str | None = None
 
     def problems(self, campaign: Campaign) -> list[str]:
         """What in this selection names nothing in ``campaign``: unknown ids, a day outside the period."""
@@ -39,13 +42,20 @@ class Selection:
             found.append(f"unknown organizer kind {self.organizer_kind!r}")
         if self.kind is not None and self.kind not in campaign.activity_kinds:
             found.append(f"unknown activity kind {self.kind!r}")
+        if self.edition is not None and self.edition not in campaign.editions:
+            found.append(f"unknown local edition {self.edition!r}")
         if self.day is not None and not campaign.start <= self.day <= campaign.end:
             found.append(f"{self.day} is outside the campaign period {campaign.start} to {campaign.end}")
         return found
 
     def select(self, campaign: Campaign) -> list[Activity]:
         """The activities of ``campaign`` this selection takes, in the data's order."""
-        return [a for a in campaign.activities if self._takes(campaign, a)]
+        if self.edition is not None:
+            edition = campaign.editions.get(self.edition)
+            pool = edition.activities if edition is not None else ()
+        else:
+            pool = campaign.activities
+        return [a for a in pool if self._takes(campaign, a)]
 
     def _takes(self, campaign: Campaign, activity: Activity) -> bool:
         if self.organizer is not None and self.organizer not in activity.organizers:
@@ -85,6 +95,8 @@ class Cut:
             return Selection(organizer=self.key)
         if self.group == "kind":
             return Selection(kind=self.key)
+        if self.group == "local":
+            return Selection(edition=self.key)
         return Selection()
 
     def activities(self, campaign: Campaign) -> list[Activity]:
@@ -100,6 +112,8 @@ class Cut:
         if self.group == "organizer":
             organizer = campaign.organizers[self.key]
             return organizer.short if short else organizer.name
+        if self.group == "local":
+            return campaign.editions[self.key].name
         kinds = campaign.organizer_kinds if self.group == "organizer-kind" else campaign.activity_kinds
         return kinds[self.key]
 
@@ -134,7 +148,7 @@ COMPLETE = Cut("complete")
 
 def cuts(campaign: Campaign) -> list[Cut]:
     """The campaign's cuts: the whole, the key dates, the complete list, one per organizer kind,
-    organizer and activity kind in use (in the data's order)."""
+    organizer and activity kind in use (in the data's order), one per local edition."""
     used_organizers = {o for a in campaign.activities for o in a.organizers}
     used_kinds = {a.kind for a in campaign.activities}
     used_organizer_kinds = {campaign.organizers[o].kind for o in used_organizers}
@@ -142,4 +156,5 @@ def cuts(campaign: Campaign) -> list[Cut]:
     found += [Cut("organizer-kind", k) for k in campaign.organizer_kinds if k in used_organizer_kinds]
     found += [Cut("organizer", o) for o in campaign.organizers if o in used_organizers]
     found += [Cut("kind", k) for k in campaign.activity_kinds if k in used_kinds]
+    found += [Cut("local", e) for e in campaign.editions]
     return found

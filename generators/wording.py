@@ -28,6 +28,14 @@ def date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def hours(start: dt.datetime, end: dt.datetime) -> str:
+    """09:00至11:30 (the clock of the times given; an end on another day is dated: 9月17日01:00)"""
+    last = (
+        end.strftime("%H:%M") if end.date() == start.date() else month_day(end.date()) + end.strftime("%H:%M")
+    )
+    return f"{start:%H:%M}至{last}"
+
+
 def month_day(day: dt.date) -> str:
     """9月21日"""
     return f"{day.month}月{day.day}日"
@@ -70,6 +78,15 @@ def running(count: int, *, others: bool = True) -> str:
     """另有12項活動在活動期間進行 (or 今日有…, when a day has nothing of its own): the activities that
     run through the period without a day of their own."""
     return f"{'另有' if others else '今日有'}{count}項活動在活動期間進行"
+
+
+#: What marks a local edition's activity (``local/*.toml``) wherever it is shown beside the notice's.
+LOCAL = "地方活動"
+
+
+def local(edition_name: str) -> str:
+    """地方活動：示例市2022年“質量月”活動"""
+    return labelled(LOCAL, edition_name)
 
 
 def labelled(label: str, value: str) -> str:

@@ -56,6 +56,13 @@ def configured_data_dir() -> Path:
     return Path(_configured().config["DATA_DIR"])
 
 
+def configured_edition() -> str | None:
+    """The local edition the site is run for (``EDITION``, ``QUALITY_MONTH_EDITION``), else ``None``:
+    the notice's activities alone, each edition in its own feed and pages."""
+    edition: str | None = _configured().config.get("EDITION") or None
+    return edition
+
+
 def _load(folder: Path) -> tuple[Campaign, Fleet | None]:
     """A data folder's campaign (the current one) and its fleet file's (``None`` without one)."""
     campaign = load_current(folder)
@@ -82,7 +89,7 @@ def _load_data(app: Flask) -> None:
     keep = app.config.get("LAST_GOOD_DATA", not app.config.get("TESTING"))
     served = data_dir
     try:
-        campaign = load_current(data_dir)
+        campaign = load_current(data_dir, app.config.get("EDITION") or None)
     except CampaignError as exc:
         good = lastgood.recall(instance, data_dir) if keep else None
         if good is None:
@@ -92,7 +99,7 @@ def _load_data(app: Flask) -> None:
             "the data in %s has %d error(s): serving its last good copy (%s) until it is fixed; %s",
             data_dir, len(errors), good, "; ".join(errors[:5]),
         )  # fmt: skip
-        campaign = load_current(good)
+        campaign = load_current(good, app.config.get("EDITION") or None)
         served = good
         app.config["DATA_DIR"] = good
         app.extensions["data_errors"] = errors

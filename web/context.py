@@ -136,5 +136,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(wording.month_day, "zh_month_day")
     app.add_template_filter(wording.weekday, "zh_weekday")
     app.add_template_filter(lambda days: wording.days(days[0], days[-1]), "zh_days")
+    app.add_template_filter(
+        lambda span: "" if span.all_day else wording.hours(span.start, span.end), "zh_hours"
+    )
     app.jinja_env.globals["weekdays"] = wording.WEEKDAYS
     app.add_template_global(wording.month, "zh_month")

@@ -119,7 +119,7 @@ class Live:
         if changed:
             self._stamp = stamp
             try:
-                campaign = load_current(self.source)
+                campaign = load_current(self.source, self.app.config.get("EDITION") or None)
                 self.data_errors = []
             except CampaignError as exc:
                 self.data_errors = [str(e) for e in exc.errors]

@@ -88,7 +88,7 @@ def today_design(campaign: Campaign, day: dt.date) -> Design:
     on_day = campaign.activities_on(day)
     dated = [a for a in on_day if a.span.own]
     running = len(on_day) - len(dated)
-    items = tuple(f"{a.title}{wording.bracketed(_organizers(campaign, a.organizers))}" for a in dated)
+    items = tuple(_day_item(campaign, a) for a in dated)
     tail = wording.running(running, others=bool(items))
     roles = {
         "kicker": f"{_kicker(campaign)}·今日活動",
@@ -102,9 +102,19 @@ def today_design(campaign: Campaign, day: dt.date) -> Design:
     return Design(design_id, roles, qr_path, items, "等另{n}項", tail)
 
 
+def _day_item(campaign: Campaign, activity: Activity) -> str:
+    """A line of a day's poster: 09:00至11:30 title（organizers）, a local edition's marked as local."""
+    who = _organizers(campaign, activity.organizers)
+    line = activity.title + wording.bracketed(wording.local(who) if activity.edition else who)
+    span = activity.span
+    return line if span.all_day else f"{wording.hours(span.start, span.end)} {line}"  # type: ignore[arg-type]
+
+
 def activity_design(campaign: Campaign, activity: Activity) -> Design:
     days = activity.span.days()
     when = wording.days(days[0], days[-1])
+    if not activity.span.all_day:
+        when += " " + wording.hours(activity.span.start, activity.span.end)  # type: ignore[arg-type]
     if activity.place:
         when += f" · {activity.place}"
     roles = {
@@ -113,4 +123,6 @@ def activity_design(campaign: Campaign, activity: Activity) -> Design:
         "sub": when,
         "body": wording.labelled("主辦", _organizers(campaign, activity.organizers)),
     }
+    if activity.edition:
+        roles["kicker"] = f"{_kicker(campaign)}·{wording.LOCAL}"
     return Design(f"activity-{activity.id}", roles, f"activities/{activity.id}")

@@ -14,7 +14,7 @@ from generators.loader import load_current
 from generators.model import Campaign
 from generators.posters.batch import Result as RenderResult
 from generators.posters.batch import render_set
-from web import _configured
+from web import _configured, configured_edition
 from web.cli.common import (
     build_app,
     data_dir,
@@ -60,7 +60,7 @@ def render(data: Path | None, out: Path | None, base_url: str, formats: tuple[st
     """Render every poster and banner (each design × format × script) with manifest.json."""
     if unknown_format(formats):
         return 2
-    campaign = load_current(data_dir(data))  # a data error: the group prints it, exit 1
+    campaign = load_current(data_dir(data), configured_edition())  # a data error: the group prints it
     configured = _configured()
     out = out or Path(configured.config.get("POSTER_DIR") or Path(configured.instance_path) / "posters")
     started = time.perf_counter()
