@@ -177,7 +177,7 @@ def _day_query() -> dt.date | None:
 
 
 @bp.get("/", defaults={"group": None, "key": None})
-@bp.get("/<any(organizers, 'organizer-kinds', kinds):group>/<key>/")
+@bp.get("/<any(organizers, 'organizer-kinds', kinds, local):group>/<key>/")
 def month(group: str | None, key: str | None) -> str:
     view = _view(group, key)
     loaded = campaign()
@@ -196,7 +196,7 @@ def month(group: str | None, key: str | None) -> str:
 
 
 @bp.get("/list", defaults={"group": None, "key": None})
-@bp.get("/<any(organizers, 'organizer-kinds', kinds):group>/<key>/list")
+@bp.get("/<any(organizers, 'organizer-kinds', kinds, local):group>/<key>/list")
 def day_list(group: str | None, key: str | None) -> str:
     view = _view(group, key)
     loaded = campaign()
@@ -217,7 +217,7 @@ def day_list(group: str | None, key: str | None) -> str:
 
 
 @bp.get("/subscribe", defaults={"group": None, "key": None})
-@bp.get("/<any(organizers, 'organizer-kinds', kinds):group>/<key>/subscribe")
+@bp.get("/<any(organizers, 'organizer-kinds', kinds, local):group>/<key>/subscribe")
 def subscribe(group: str | None, key: str | None) -> str:
     """A view's subscribe page: what its QR code opens on a phone (the bare feed URL would make iOS
     import a copy instead of subscribing)."""
