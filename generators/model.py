@@ -148,6 +148,9 @@ class Campaign:
     revisions: Mapping[str, Revision] = field(default_factory=dict, repr=False)
     #: Organizer ids that were corrected, old to new: the old id's pages and feeds move permanently.
     renamed_organizers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: The script of the notice and of the data files: the text here is Traditional either way; for a
+    #: Simplified source ("hans") it was derived from the files' text, which ``to_hans`` gives back.
+    script: Script = "hant"
 
     def __post_init__(self) -> None:
         for name in ("organizer_kinds", "activity_kinds", "organizers", "revisions", "renamed_organizers"):
