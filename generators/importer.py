@@ -10,8 +10,10 @@ written by ``draft_files``.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pypinyin import lazy_pinyin
 
@@ -20,7 +22,7 @@ from generators.notice import Notice, item_lines, parse_notice
 from generators.notice_facts import Heading, Line, NoticeError, alternation, both, read_heading
 from generators.script import Script, to_hans
 
-__all__ = ["Draft", "DraftActivity", "DraftOrganizer", "NoticeError", "Prior", "draft_campaign"]
+__all__ = ["Draft", "DraftActivity", "DraftOrganizer", "NoticeError", "Prior", "draft_campaign", "priors"]
 
 #: The kinds of the 2022 campaign, reused by every draft (ids and Traditional labels).
 ORGANIZER_KINDS = {"department": "聯合主辦單位", "association": "聯合會和協會", "enterprise": "企業",
@@ -43,7 +45,8 @@ _MAX_ID = 48
 
 @dataclass(frozen=True)
 class Prior:
-    """An organizer of an earlier campaign (its text in Traditional, as the model holds it)."""
+    """An organizer of an earlier campaign, as its file has it (in either script: names are compared
+    in Simplified)."""
 
     id: str
     name: str
@@ -277,3 +280,21 @@ def _unplaced_lines(
         inside = current in notice.annex_items and number < first_items.get(current or 0, 0)
         if inside and raw.strip() and number not in titles:
             out.append((Line(number, raw.strip()), "附件的標題與第一項之間的行：未作活動"))
+
+
+def priors(folders: Iterable[Path]) -> list[Prior]:
+    """The organizers of earlier campaign folders (newest first, so a newer campaign's id wins), read
+    leniently: a folder whose organizers cannot be read adds none."""
+    found: list[Prior] = []
+    for folder in sorted(folders, reverse=True):
+        try:
+            data = tomllib.loads((folder / "organizers.toml").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        records = data.get("organizer")
+        for record in records if isinstance(records, list) else []:
+            values = [record.get(k) if isinstance(record, dict) else None for k in ("id", "name", "short")]
+            if all(isinstance(v, str) for v in values):
+                ident, name, short = (str(v) for v in values)
+                found.append(Prior(ident, name, short, folder.name))
+    return found
