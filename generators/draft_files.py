@@ -31,7 +31,7 @@ def files(draft: Draft) -> dict[str, str]:
         "campaign.toml": campaign_toml(draft),
         "organizers.toml": organizers_toml(draft),
         "activities.toml": activities_toml(draft),
-        NOTICE_FILE: draft.text if draft.text.endswith("\n") else draft.text + "\n",
+        NOTICE_FILE: draft.text,  # as it was read, letter for letter
         REVIEW_FILE: review(draft),
     }
 

@@ -113,7 +113,7 @@ def import_command(notice: Path, out: Path, data: Path | None, now: dt.datetime 
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     for name, content in draft_files.files(draft).items():
-        (work / name).write_text(content, encoding="utf-8")
+        (work / name).write_bytes(content.encode("utf-8"))
     errors = _record_and_check(work, now or dt.datetime.now(dt.UTC))
     if out.exists():
         out.rmdir()
