@@ -92,7 +92,11 @@ def _at(line: Line) -> str:
 
 def review(draft: Draft) -> str:
     """``REVIEW.md``: the facts read, then every guess grouped by the notice's line it was made on."""
-    h, say = draft.heading, lambda text: in_script(text, draft.script)
+    h = draft.heading
+
+    def say(text: str) -> str:
+        return in_script(text, draft.script)
+
     out = [say("# 待確認：") + h.name, ""]
     out += [say("每項都是猜測，請對照通知逐條確認，改好後執行 `quality-month check`。")]
     out += ["", say("## 通知的要素"), ""]
