@@ -156,6 +156,13 @@ def test_an_unseen_notice_gives_a_draft(tmp_path: Path) -> None:
     assert ids["星河航运"] == "xing-he-hang-yun"  # new: from pinyin
     campaign = load_campaign(_write(draft, tmp_path / "2031"))
     assert campaign.id == "2031" and len(campaign.slogans) == 3
+    # OpenCC alone would give 看著 back (s2t leaves 着, t2tw makes it 著, t2s keeps 著): the source's
+    # own letters come back, whole and inside a longer text.
+    (watch,) = [a for a in draft.activities if "看着" in a.title]
+    derived = campaign.activity(watch.id)
+    assert "看著" in derived.title and to_hans(derived.title) == watch.title
+    assert to_hans(derived.text) == "开展“看着质量”宣传活动。"
+    assert to_hans(f"{derived.text}（附件1）") == "开展“看着质量”宣传活动。（附件1）"
     review = (tmp_path / "2031" / "REVIEW.md").read_text(encoding="utf-8")
     assert "星河航运" in review and "第" in review
 
@@ -184,3 +191,13 @@ def test_any_lines_deleted_give_a_draft_or_a_clean_error(dropped: set[int], seed
         assert str(exc)
         return
     assert draft_files.files(draft)["activities.toml"]
+
+
+def test_to_hans_forgets_what_it_cached_before_a_text_was_remembered() -> None:
+    from generators.script import from_hans
+
+    source = "随着第九届质量月的到来"
+    traditional = str(opencc.OpenCC("t2tw").convert(opencc.OpenCC("s2t").convert(source)))
+    assert to_hans(traditional) != source  # OpenCC alone: 随著…, now in to_hans's cache
+    assert from_hans(source) == traditional
+    assert to_hans(traditional) == source
