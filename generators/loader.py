@@ -35,6 +35,8 @@ from generators.model import (
 )
 from generators.notice import Notice, parse_notice
 from generators.revisions import RevisionsError, load_revisions, out_of_step, revisions_path
+from generators.script import Script
+from generators.transcribe import traditional, with_editions
 
 __all__ = ["CampaignError", "DataError", "find_campaigns", "load_campaign", "load_current"]
 
@@ -79,7 +81,7 @@ def load_current(data_dir: Path, edition: str | None = None) -> Campaign:
 
 _CAMPAIGN_FIELDS = (
     "id", "name", "title", "document_number", "issued", "start", "end", "timezone", "notice",
-    "theme", "issuers", "slogans",
+    "theme", "issuers", "slogans", "script",
 )  # fmt: skip
 
 
@@ -103,6 +105,8 @@ class Facts:
     notice: str | None = None
     organizer_kinds: dict[str, str] | None = None
     activity_kinds: dict[str, str] = field(default_factory=dict)
+    #: The script of the notice and the files' text (``hant`` when not given).
+    script: Script = "hant"
 
 
 def _campaign_facts(file: TomlFile) -> Facts:
@@ -120,6 +124,7 @@ def _campaign_facts(file: TomlFile) -> Facts:
     facts.theme = record.text("theme")
     facts.issuers, facts.slogans = record.texts("issuers"), record.texts("slogans")
     facts.notice = record.text("notice", required=False)
+    facts.script = _script(record)
     if facts.slogans and not all(s.strip() for s in facts.slogans):
         record.error("slogans", "a slogan is empty")
         facts.slogans = None
@@ -128,6 +133,15 @@ def _campaign_facts(file: TomlFile) -> Facts:
     facts.organizer_kinds = labels(file, "organizer_kinds")
     facts.activity_kinds = labels(file, "activity_kinds")
     return facts
+
+
+def _script(record: TomlRecord) -> Script:
+    script = record.text("script", required=False) or "hant"
+    if script == "hans":
+        return "hans"
+    if script != "hant":
+        record.error("script", f"{script!r} is not a script: hant (Traditional) or hans (Simplified)")
+    return "hant"
 
 
 def _zone(record: TomlRecord) -> ZoneInfo | None:
@@ -187,9 +201,10 @@ def load_campaign(folder: Path, *, revisions: bool = True) -> Campaign:
     )
     if errors:
         raise CampaignError(errors)
-    campaign = _campaign(facts, organizers, activities, notice, renamed)
+    # The notice check above ran on the files' own text; from here on the text is Traditional.
+    campaign = traditional(_campaign(facts, organizers, activities, notice, renamed))
     check_glyphs(campaign, files)
-    campaign = dataclasses.replace(campaign, organizers={**organizers, **local_organizers}, editions=local)
+    campaign = with_editions(campaign, local, local_organizers)
     if revisions and not errors:
         campaign = _with_revisions(campaign, folder, errors)
     if errors:
@@ -247,6 +262,7 @@ def _campaign(
         activities=tuple(activities),
         notice=notice.text if notice is not None else None,
         renamed_organizers=renamed,
+        script=facts.script,
     )
 
 

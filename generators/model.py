@@ -171,6 +171,9 @@ class Campaign:
     editions: Mapping[str, Edition] = field(default_factory=dict, repr=False)
     #: The edition this view of the campaign is for (``for_edition``), else ``None``: the notice's alone.
     served_edition: str | None = None
+    #: The script of the notice and of the data files: the text here is Traditional either way; for a
+    #: Simplified source ("hans") it was derived from the files' text, which ``to_hans`` gives back.
+    script: Script = "hant"
 
     def __post_init__(self) -> None:
         names = (

@@ -64,3 +64,16 @@ def parse_notice(text: str) -> Notice:
         elif annex is not None and item is not None and line:
             annexes[annex][item] += "\n" + line
     return Notice(text, {a: items for a, items in annexes.items() if items})
+
+
+def item_lines(text: str) -> dict[tuple[int, int], int]:
+    """The line (from 1) on which each numbered item of each annex begins, as ``parse_notice`` reads it."""
+    found: dict[tuple[int, int], int] = {}
+    annex: int | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if match := _ANNEX.match(line):
+            annex = int(match.group(1))
+        elif annex is not None and (match := _ITEM.match(line)):
+            found[annex, chinese_number(match.group(1))] = number
+    return found

@@ -49,7 +49,7 @@ from generators.posters.manifest import (
 )
 from generators.posters.styles import DEFAULT_STYLE, Style
 from generators.process import parent_death_signal
-from generators.script import SCRIPTS, Script, in_script
+from generators.script import SCRIPTS, Script, in_script, originals, remember
 
 #: The libraries whose output is in the pixels: an upgrade of any re-renders everything.
 _DRAWING_LIBRARIES = ("pillow", "rjieba", "opencc", "qrcode", "fonttools", "pikepdf")
@@ -161,9 +161,12 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _start_worker(designs: dict[str, Design], out_dir: str, base_url: str, parent: int) -> None:
+def _start_worker(
+    designs: dict[str, Design], out_dir: str, base_url: str, parent: int, originals: dict[str, str]
+) -> None:
     global _worker
     _die_with_parent(parent)
+    remember(originals)  # a Simplified source's own wording, which the parent's loader remembered
     _worker = _Worker(designs, Path(out_dir), base_url)
 
 
@@ -310,6 +313,6 @@ def _draw(
     with ProcessPoolExecutor(
         workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(needed, str(out_dir), base_url, os.getpid()),
+        initargs=(needed, str(out_dir), base_url, os.getpid(), originals()),
     ) as pool:  # fmt: skip
         yield from pool.map(_render_job, todo, [keys[j] for j in todo], chunksize=4)

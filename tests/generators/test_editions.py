@@ -135,7 +135,9 @@ def test_a_time_without_an_offset_takes_the_editions_timezone(tmp_path: Path) ->
                        start="2022-09-16T09:00:00")  # fmt: skip
     (folder / "local" / "some-city.toml").write_text(text, encoding="utf-8")
     campaign = load_campaign(folder, revisions=False)
-    assert campaign.editions["some-city"].activities[0].span.start == dt.datetime(2022, 9, 16, 9, tzinfo=SHANGHAI)
+    assert campaign.editions["some-city"].activities[0].span.start == dt.datetime(
+        2022, 9, 16, 9, tzinfo=SHANGHAI
+    )
 
 
 def test_a_file_name_that_is_no_id_is_named(tmp_path: Path) -> None:

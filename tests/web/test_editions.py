@@ -56,7 +56,9 @@ def test_the_national_site_keeps_the_edition_in_its_own_feed_and_pages(real_clie
     assert "09:00至11:30" in listed and "local-mark" in listed
     assert 'href="/local/example-city/"' in _text(real_client, "/")  # found from every page's footer
     page = _text(real_client, "/activities/example-city-integrity-publicity")
-    assert "地方活動" in page and "示例，並非真實活動" in page and "活動介紹" in page and "通知原文" not in page
+    assert (
+        "地方活動" in page and "示例，並非真實活動" in page and "活動介紹" in page and "通知原文" not in page
+    )
     feeds: Any = real_client.get("/feeds.json").json
     assert any(f["url"].endswith("/feeds/local-example-city.ics") for f in feeds["feeds"])
 

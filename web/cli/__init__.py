@@ -19,7 +19,7 @@ from flask.cli import ScriptInfo
 from generators.loader import CampaignError
 from web.cli.build import export, fonts, render
 from web.cli.common import build_app
-from web.cli.data import check, revise_command
+from web.cli.data import check, import_command, revise_command
 from web.cli.fleet import fleet, staff
 from web.cli.site import app_or_exit, routes, scheduler, serve, shell, streams
 
@@ -52,7 +52,7 @@ cli = _Group(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 COMMANDS: list[click.Command] = [check, serve, scheduler, streams, render, export, revise_command, fleet]
-COMMANDS += [staff, fonts, routes, shell]
+COMMANDS += [import_command, staff, fonts, routes, shell]
 for command in COMMANDS:
     cli.add_command(command)
 

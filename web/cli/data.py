@@ -1,13 +1,16 @@
-"""``check`` and ``revise``: the data validated, and its changes recorded."""
+"""``check``, ``revise`` and ``import``: the data validated, its changes recorded, a new year drafted."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import click
 
+from generators import draft_files
 from generators.fleet import fleet_path, load_fleet
+from generators.importer import NoticeError, draft_campaign, priors
 from generators.loader import CampaignError, current, find_campaigns, load_campaign
 from generators.model import Campaign
 from generators.revisions import RevisionsError, load_revisions, revise, revisions_path, write_revisions
@@ -82,3 +85,61 @@ def revise_command(data: Path | None, now: dt.datetime | None) -> int:
             f"({sum(1 for i in changed if i not in old)} new, {raised} with a higher SEQUENCE)"
         )
     return 0
+
+
+@click.command("import", short_help="draft a campaign folder from a notice's text")
+@click.argument("notice", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="the new campaign folder to write (must not exist, or be empty)")  # fmt: skip
+@data_option
+@click.option("--now", callback=aware_time, default=None, metavar="TIME",
+              help="the time revisions.toml records, ISO 8601 with an offset (default: now)")  # fmt: skip
+def import_command(notice: Path, out: Path, data: Path | None, now: dt.datetime | None) -> int:
+    """Draft a campaign folder from NOTICE (Traditional or Simplified): campaign.toml, organizers.toml,
+    activities.toml (undated), revisions.toml, the notice, and REVIEW.md listing every guess."""
+    try:
+        text = notice.read_text(encoding="utf-8-sig")
+        draft = draft_campaign(text, priors(_earlier_campaigns(data)))
+    except (OSError, UnicodeDecodeError) as exc:
+        click.echo(f"{notice}: cannot be read: {exc}", err=True)
+        return 1
+    except NoticeError as exc:
+        click.echo(f"{notice}: {exc}", err=True)
+        return 1
+    if out.exists() and any(out.iterdir()):
+        click.echo(f"{out}: exists and is not empty: not writing the draft there", err=True)
+        return 1
+    work = out.parent / f".{out.name}.draft"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for name, content in draft_files.files(draft).items():
+        (work / name).write_bytes(content.encode("utf-8"))
+    errors = _record_and_check(work, now or dt.datetime.now(dt.UTC))
+    if out.exists():
+        out.rmdir()
+    work.rename(out)
+    new = sum(1 for o in draft.organizers if o.notes and "拼音" in o.notes[0])
+    click.echo(
+        f"campaign {draft.heading.start.year} drafted in {out}: {len(draft.activities)} activities, "
+        f"{len(draft.organizers)} organizers ({new} new ids); confirm what {draft_files.REVIEW_FILE} lists"
+    )
+    for line in errors:
+        click.echo(line, err=True)
+    return 1 if errors else 0
+
+
+def _earlier_campaigns(data: Path | None) -> list[Path]:
+    try:
+        return find_campaigns(data_dir(data))
+    except CampaignError:
+        return []
+
+
+def _record_and_check(folder: Path, now: dt.datetime) -> list[str]:
+    """Record the draft's revisions (as `revise` does) and check it: the errors, if any."""
+    try:
+        write_revisions(revisions_path(folder), revise(load_campaign(folder, revisions=False), {}, now))
+        load_campaign(folder)
+    except CampaignError as exc:
+        return [str(e) for e in exc.errors]
+    return []
