@@ -102,7 +102,7 @@ def read_heading(text: str) -> Heading:
     title = lines[0]
     number_line = next((line for line in body[:6] if _NUMBER.search(line.text)), None)
     if number_line is None or number_line is title:
-        raise NoticeError("no document number (such as 國市監質發〔2022〕76號) under the title")
+        raise NoticeError("no document number under the title, such as 國市監質發〔2022〕76號")
     number = re.sub(r"\s+", "", _NUMBER.search(number_line.text).group(1))  # type: ignore[union-attr]
     name_match = _NAME.search(title.text)
     name = name_match.group(1) if name_match else title.text
@@ -132,7 +132,7 @@ def _signature(body: list[Line]) -> tuple[dt.date, Line, tuple[tuple[str, Line],
     """The issue date (the first line that is only a date) and the names signed above it."""
     at = next((i for i, line in enumerate(body) if _DATE.match(line.text)), None)
     if at is None:
-        raise NoticeError("no issue date: no line that is only a date (YYYY年M月D日) before the annexes")
+        raise NoticeError("no issue date: no line before the annexes that is only a date, YYYY年M月D日")
     date_line = body[at]
     year, month, day = (int(g) for g in _DATE.match(date_line.text).groups())  # type: ignore[union-attr]
     try:
@@ -180,7 +180,7 @@ def _annex_titles(lines: list[Line]) -> dict[int, Line]:
 def _slogans(lines: list[Line], titles: dict[int, Line]) -> tuple[tuple[str, Line], ...]:
     annex = next((a for a, t in titles.items() if re.search(alternation("口號"), t.text)), None)
     if annex is None:
-        raise NoticeError("no slogans annex: no annex titled …口號 (口号)")
+        raise NoticeError("no slogans annex: no annex titled …口號 or …口号")
     start = titles[annex].number
     following = [line for line in lines if line.number > start]
     end = next((i for i, line in enumerate(following) if _ANNEX.match(line.text)), len(following))
@@ -208,4 +208,4 @@ def _theme(lines: list[Line], body: list[Line]) -> tuple[str, Line]:
             rest = [n for n in body[i + 1 :] if n.text.strip("…. ")]
             if rest:
                 return _space(rest[0].text), rest[0]
-    raise NoticeError("no theme: no line 主題: (主题:) and no heading 活動主題")
+    raise NoticeError("no theme: no line starting 主題 or 主题 and no heading 活動主題")

@@ -45,9 +45,9 @@ def test_every_url_is_in_the_readme(app: Flask) -> None:
     assert rules
     # Filtered views are documented once, as /<group>/<key>/; Simplified pages once, as /hans/….
     documented = {
-        "/<any(organizers, 'organizer-kinds', kinds):group>/<key>/": "`/<group>/<key>/`",
-        "/<any(organizers, 'organizer-kinds', kinds):group>/<key>/list": "`/<group>/<key>/list`",
-        "/<any(organizers, 'organizer-kinds', kinds):group>/<key>/subscribe": "`/<group>/<key>/subscribe`",
+        "/<any(organizers, 'organizer-kinds', kinds, local):group>/<key>/": "`/<group>/<key>/`",
+        "/<any(organizers, 'organizer-kinds', kinds, local):group>/<key>/list": "`/<group>/<key>/list`",
+        "/<any(organizers, 'organizer-kinds', kinds, local):group>/<key>/subscribe": "`/<group>/<key>/subscribe`",
         "/feeds/<string:name>.ics": "`/feeds/<name>.ics`",
         "/posters/<format>-<any(hant, hans):script>.zip": "`/posters/<format>-<script>.zip`",
     }

@@ -188,7 +188,7 @@ def test_help_lists_every_command_and_each_its_options(capsys: pytest.CaptureFix
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Usage: quality-month [OPTIONS] COMMAND [ARGS]...")
-    commands = {"check", "serve", "scheduler", "streams", "render", "export", "revise", "fleet", "staff",
+    commands = {"check", "import", "serve", "scheduler", "streams", "render", "export", "revise", "fleet", "staff",
                 "fonts", "routes", "shell"}  # fmt: skip
     assert set(cli.commands) == commands  # not Flask's `run`: `serve` is the way to run the site
     every: list[tuple[list[str], click.Command]] = []
