@@ -37,9 +37,12 @@ def check(data: Path | None) -> int:
             continue
         loaded.append(campaign)
         dated = sum(1 for a in campaign.activities if a.span.own)
+        local = sum(len(e.activities) for e in campaign.editions.values())
+        count = len(campaign.editions)
+        editions = f", {count} local edition{'s' * (count != 1)} ({local} activities)" if count else ""
         summaries.append(
             f"campaign {campaign.id}: {len(campaign.activities)} activities ({dated} dated), "
-            f"{len(campaign.organizers)} organizers, {len(campaign.slogans)} slogans"
+            f"{len(campaign.organizers)} organizers, {len(campaign.slogans)} slogans{editions}"
         )
     fleet_file = fleet_path(folder_of_data)
     if loaded and not errors and fleet_file.exists():
