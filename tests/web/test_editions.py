@@ -99,3 +99,18 @@ def test_an_unknown_edition_stops_start_up_with_its_name(tmp_path: Path) -> None
     with pytest.raises(CampaignError, match="EDITION"):
         create_app({"TESTING": True, "DATA_DIR": DATA, "EDITION": "nowhere",
                     "DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}"})  # fmt: skip
+
+
+def test_the_studio_of_a_site_run_for_the_edition_makes_its_posters(edition: FlaskClient) -> None:
+    designs_offered: Any = edition.get("/studio.json").json["designs"]
+    ids = {d["id"] for d in designs_offered}
+    assert "activity-example-city-open-day" in ids and "today-2022-09-16" in ids
+    response = edition.get(
+        "/studio/poster.png?design=activity-example-city-open-day&format=square&script=hans&style=official"
+    )
+    assert response.status_code == 200 and response.mimetype == "image/png"
+
+
+def test_the_national_studio_does_not_offer_it(real_client: FlaskClient) -> None:
+    ids = {d["id"] for d in real_client.get("/studio.json").json["designs"]}
+    assert "activity-example-city-open-day" not in ids
