@@ -34,7 +34,8 @@ def test_the_wheel_installs_a_working_program(real: Campaign, tmp_path: Path) ->
     names = zipfile.ZipFile(wheel).namelist()
     for wanted in ["web/templates/base.html", "web/static/kiosk.js", "web/static/timeline.mjs",
                    "quality_month_fonts/LICENSE", "quality_month_data/screens.toml",
-                   "quality_month_data/2022/activities.toml"]:  # fmt: skip
+                   "quality_month_data/2022/activities.toml",
+                   "quality_month_data/2022/local/example-city.toml"]:  # fmt: skip
         assert wanted in names, wanted
     assert sum(name.endswith(".otf") for name in names) == 6
     # Installed beside this interpreter's packages (the dependencies), away from the checkout.
@@ -74,6 +75,7 @@ def test_the_wheel_installs_a_working_program(real: Campaign, tmp_path: Path) ->
     # The shipped data, whatever it holds: the counts are the loaded campaign's.
     assert check.returncode == 0, check.stderr
     assert f"campaign {real.id}: {len(real.activities)} activities" in check.stdout, check.stdout
+    assert f"{len(real.editions)} local edition" in check.stdout, check.stdout
     code = (
         "import web, generators.fonts as f; app = web.create_app({'TESTING': True});"
         "c = app.test_client(); r = c.get('/'); s = c.get('/static/style.css');"
