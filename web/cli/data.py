@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from generators.fleet import fleet_path, load_fleet
-from generators.loader import CampaignError, current, find_campaigns, load_campaign
+from generators.loader import CampaignError, check_distinct, current, find_campaigns, load_campaign
 from generators.model import Campaign
 from generators.revisions import RevisionsError, load_revisions, revise, revisions_path, write_revisions
 from web.cli.common import aware_time, data_dir, data_option
@@ -38,6 +38,11 @@ def check(data: Path | None) -> int:
             f"campaign {campaign.id}: {len(campaign.activities)} activities ({dated} dated), "
             f"{len(campaign.organizers)} organizers, {len(campaign.slogans)} slogans"
         )
+    if not errors:
+        try:
+            check_distinct(loaded, folders)
+        except CampaignError as exc:
+            errors.extend(str(e) for e in exc.errors)
     fleet_file = fleet_path(folder_of_data)
     if loaded and not errors and fleet_file.exists():
         try:
