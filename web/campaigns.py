@@ -179,25 +179,52 @@ class Campaigns:
     def archive(self, entry: Entry) -> Flask | None:
         """The app of a past campaign, made on first use (again if its folder moved); ``None`` while
         its data has errors (logged)."""
+        try:
+            return self.made(entry)
+        except CampaignError as exc:
+            log.error("campaign %s (%s) is not served: %s", entry.id, entry.folder, exc)
+            return None
+
+    def made(self, entry: Entry) -> Flask:
+        """The app of a past campaign, made if need be with the site's configuration (raises
+        ``CampaignError`` on data with errors)."""
         with self._lock:
             known = self.archives.get(entry.id)
             if known is not None and known[0] == entry.folder:
                 return known[1]
             config = dict(self.app.config)
-            config.update(
-                DATA_DIR=entry.folder, ARCHIVE=True, MOUNT=entry.id, LAST_GOOD_DATA=False,
-                POSTER_DIR=str(archive_poster_dir(Path(self.app.config["POSTER_DIR"]), entry.id)),
-            )  # fmt: skip
-            try:
-                made = self.factory(config)
-            except CampaignError as exc:
-                log.error("campaign %s (%s) is not served: %s", entry.id, entry.folder, exc)
-                return None
+            config.update(DATA_DIR=entry.folder, ARCHIVE=True, MOUNT=entry.id, LAST_GOOD_DATA=False)
+            config["POSTER_DIR"] = str(archive_poster_dir(Path(self.app.config["POSTER_DIR"]), entry.id))
+            made = self.factory(config)
             made.extensions["campaigns"] = self
             if "poster_render" in self.app.extensions:  # the site renders its own: so does each campaign
                 start_background_render(made)
             self.archives[entry.id] = (entry.folder, made)
             return made
+
+
+#: What a past campaign's app takes from the site's when it is exported or rendered for (the command
+#: line sets them on the site's app after making it).
+_FOLLOWED = ("EXPORT", "POSTER_FORMATS", "PUBLIC_URL")
+
+
+def campaign_apps(app: Flask) -> list[tuple[str, Flask]]:
+    """Every campaign of the site's data folder with the app that serves it below its id, newest
+    first: the site's app for the current one, a past one's own (made now if need be, and given the
+    site's export settings and poster folder). Raises ``CampaignError`` if a past one's data has errors."""
+    dispatcher: Campaigns = app.extensions["campaigns"]
+    found = []
+    for entry, is_current in dispatcher.listing():
+        if is_current:
+            found.append((entry.id, app))
+            continue
+        made = dispatcher.made(entry)
+        for key in _FOLLOWED:
+            if key in app.config:
+                made.config[key] = app.config[key]
+        made.config["POSTER_DIR"] = str(archive_poster_dir(Path(app.config["POSTER_DIR"]), entry.id))
+        found.append((entry.id, made))
+    return found
 
 
 def _site_only() -> None:
