@@ -17,7 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from generators.datafile import ID
-from generators.loader import RESERVED_IDS
+from generators.loader import RESERVED_IDS, load_campaign
+from generators.posters.batch import render_set
 from tests.conftest import TINY, revised
 from web import create_app
 from web.cli import cli
@@ -215,3 +216,25 @@ def test_the_export_writes_every_campaign(data: Path, tmp_path: Path) -> None:
     assert checked > 300
     switcher = (out / "2029" / "list" / "index.html").read_text("utf-8")
     assert 'href="../../index.html"' in switcher and 'href="../index.html" aria-current="true"' in switcher
+
+
+def test_a_past_campaign_shows_its_own_posters(data: Path, tmp_path: Path) -> None:
+    past = load_campaign(data / PAST)
+    render_set(past, tmp_path / "posters" / "campaigns" / PAST, "http://localhost/2029/", workers=1,
+               only=lambda job: job.format == "kiosk-portrait" and job.design == "theme")  # fmt: skip
+    client = _app(data, tmp_path).test_client()
+    assert client.get("/posters.json").get_json()["posters"] == []  # the current campaign's: none rendered
+    posters = client.get("/2029/posters.json").get_json()["posters"]
+    assert {p["script"] for p in posters} == {"hant", "hans"}
+    for poster in posters:
+        assert poster["url"].startswith("/2029/posters/")
+        with client.get(poster["url"]) as answer:
+            assert answer.status_code == 200
+        assert client.get(poster["url"].removeprefix("/2029")).status_code == 404
+    gallery = client.get("/2029/posters?format=kiosk-portrait").get_data(as_text=True)
+    assert posters[0]["thumbnail"] in gallery and "/2029/posters/kiosk-portrait-hant.zip" in gallery
+
+
+def test_render_names_a_campaign_of_the_data_folder(data: Path) -> None:
+    result = CliRunner().invoke(cli, ["render", "--data", str(data), "--campaign", "1999"])
+    assert result.exit_code == 2 and "there is no campaign '1999'" in result.output
