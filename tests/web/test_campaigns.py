@@ -71,7 +71,9 @@ def test_both_campaigns_are_browsable(client: FlaskClient, path: str) -> None:
     for root, year in (("/", "2030"), (f"/{PAST}/", PAST), ("/2030/", "2030")):
         answer = client.get(root + path)
         assert answer.status_code == 200, root + path
-        assert f"{year}年" in answer.get_data(as_text=True)
+        brand = re.search(r'<p class="brand"><a href="([^"]+)">(\d+)年', answer.get_data(as_text=True))
+        assert brand is not None and brand.group(2) == year, root + path
+        assert brand.group(1) == root + ("hans/" if path.startswith("hans/") else "")
 
 
 def test_links_of_a_past_page_stay_below_its_mount(client: FlaskClient) -> None:
