@@ -38,13 +38,23 @@ from generators.revisions import RevisionsError, load_revisions, out_of_step, re
 from generators.script import Script
 from generators.transcribe import traditional, with_editions
 
-__all__ = ["CampaignError", "DataError", "find_campaigns", "load_campaign", "load_current"]
+__all__ = [
+    "RESERVED_IDS", "CampaignError", "DataError", "check_distinct", "find_campaigns", "load_campaign",
+    "load_current",
+]  # fmt: skip
 
 CAMPAIGN_FILE = "campaign.toml"
 ACTIVITIES_FILE = "activities.toml"
 
 #: The longest campaign period: each day has its own poster, so a typo in a year must not make thousands.
 MAX_PERIOD_DAYS = 366
+
+#: The first path segments of the site's own routes: a campaign is served below ``/<id>/`` too, so its
+#: id must not be one of them (tests/web/test_campaigns.py checks this against the app's routes).
+RESERVED_IDS = frozenset({
+    "activities", "console", "feeds", "filter", "hans", "healthz", "kinds", "kiosk", "list",
+    "local", "organizer-kinds", "organizers", "posters", "screens", "static", "studio", "subscribe",
+})  # fmt: skip
 
 
 def find_campaigns(data_dir: Path) -> list[Path]:
@@ -68,7 +78,10 @@ def current(campaigns: Sequence[Campaign]) -> Campaign:
 def load_current(data_dir: Path, edition: str | None = None) -> Campaign:
     """The campaign of ``data_dir`` that starts last: the one a server publishes; as a site run for the
     local ``edition`` shows it, if one is named (``Campaign.for_edition``)."""
-    campaign = current([load_campaign(folder) for folder in find_campaigns(data_dir)])
+    folders = find_campaigns(data_dir)
+    campaigns = [load_campaign(folder) for folder in folders]
+    check_distinct(campaigns, folders)
+    campaign = current(campaigns)
     if edition is not None and edition not in campaign.editions:
         have = ", ".join(campaign.editions) or "none"
         reason = (
@@ -77,6 +90,21 @@ def load_current(data_dir: Path, edition: str | None = None) -> Campaign:
         )
         raise CampaignError([DataError(f"{LOCAL_FOLDER}/{edition}.toml", reason)])
     return campaign.for_edition(edition)
+
+
+def check_distinct(campaigns: Sequence[Campaign], folders: Sequence[Path]) -> None:
+    """Two campaign folders of one data folder must not have the same id: each is served below its id."""
+    seen: dict[str, Path] = {}
+    errors = []
+    for campaign, folder in zip(campaigns, folders, strict=True):
+        if campaign.id in seen:
+            other = display_path(seen[campaign.id] / CAMPAIGN_FILE)
+            reason = f"{campaign.id!r} is the id of {other} too (each campaign needs its own)"
+            where = display_path(folder / CAMPAIGN_FILE)
+            errors.append(DataError(where, reason, record="[campaign]", field="id"))
+        seen.setdefault(campaign.id, folder)
+    if errors:
+        raise CampaignError(errors)
 
 
 _CAMPAIGN_FIELDS = (
@@ -119,6 +147,10 @@ def _campaign_facts(file: TomlFile) -> Facts:
     record = TomlRecord(file, "campaign", 0, file.data["campaign"], "[campaign]")
     record.check_fields(_CAMPAIGN_FIELDS)
     facts = Facts(record, record.ident(), record.text("name"), record.text("title"))
+    if facts.id in RESERVED_IDS:
+        record.error("id", f"{facts.id!r} is a path of the site (/{facts.id}/): a campaign is served below "
+                     "/<id>/, so choose another id, such as the year")  # fmt: skip
+        facts.id = None
     facts.document_number = record.text("document_number")
     facts.issued, facts.start, facts.end = (record.date(name) for name in ("issued", "start", "end"))
     facts.theme = record.text("theme")

@@ -14,8 +14,21 @@ from generators.fleet import Fleet, load_fleet_for
 from generators.fonts import shipped
 from generators.loader import CampaignError, load_current
 from generators.model import Campaign
-from web import api, calendar, console, context, errors, feeds, kiosk, lastgood, posters, security, studio
-from web.fleetstore import FleetStore
+from web import (
+    api,
+    calendar,
+    campaigns,
+    console,
+    context,
+    errors,
+    feeds,
+    kiosk,
+    lastgood,
+    posters,
+    security,
+    studio,
+)
+from web.fleetstore import FleetStore, Version
 from web.live import Live
 from web.state import State, database_url
 
@@ -110,9 +123,21 @@ def _load_data(app: Flask) -> None:
             except OSError as exc:  # a read-only instance folder: the site runs, without the fallback
                 app.logger.warning("cannot keep the last good data in %s: %s", instance, exc)
     app.config["DATABASE_URL"] = database_url(app)
-    watched = Live(app, data_dir, campaign, FleetStore(State(app.config["DATABASE_URL"])), _wall_clock(app))
+    state = State(app.config["DATABASE_URL"])
+    store = _NoFleet(state) if app.config.get("ARCHIVE") else FleetStore(state)
+    watched = Live(app, data_dir, campaign, store, _wall_clock(app))
     app.extensions["live"] = watched
     watched.start_fleet(served)
+
+
+class _NoFleet(FleetStore):
+    """A past campaign's app has no fleet: nothing is imported or read from the database."""
+
+    def import_first(self, path: Path, campaign: Campaign, moment: dt.datetime) -> Version | None:
+        return None
+
+    def latest_number(self) -> int | None:
+        return None
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -127,6 +152,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     which changes to the fleet need (none: no changes over the web); ``FRAME_ANCESTORS``, who may show
     the pages in a frame (default ``'none'``). The instance folder is the repository's ``instance/``, or
     the folder that the environment's ``QUALITY_MONTH_INSTANCE_PATH`` names.
+
+    The site's app serves every campaign of the data folder below ``/<id>/`` too (web/campaigns.py);
+    ``ARCHIVE`` (set there) makes the app of a past campaign: no kiosks, console or studio, no fleet.
     """
     app = _configured(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -141,7 +169,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     feeds.init_app(app)
     calendar.init_app(app)
     posters.init_app(app)
-    kiosk.init_app(app)
-    studio.init_app(app)
-    console.init_app(app)
+    if not app.config.get("ARCHIVE"):
+        kiosk.init_app(app)
+        studio.init_app(app)
+        console.init_app(app)
+    campaigns.init_app(app, create_app)
     return app

@@ -26,7 +26,7 @@ from generators.model import CONFIDENCE_LABELS, Activity, Campaign
 from generators.month_grid import dated_days, month_grid, months, spans_period
 from generators.script import Script, in_script
 from generators.selection import ALL, COMPLETE, KEY_DATES, Cut, Selection, cuts
-from web.context import base_url, campaign, root, use_script, webcal
+from web.context import app_root, base_url, campaign, root, use_script, webcal
 from web.feeds import ics_response
 
 bp = Blueprint("calendar", __name__)
@@ -126,7 +126,7 @@ def _page(template: str, view: View, *, with_qr: bool = True, **context: Any) ->
     loaded = campaign()
     script = use_script(view.script)
     links = subscribe_links(view.feed)
-    page_url = base_url() + subscribe_path(view).lstrip("/")
+    page_url = base_url() + (app_root(view.script) + view.cut.segment + "subscribe").lstrip("/")
     return render_template(
         template,
         view=view,
@@ -297,7 +297,7 @@ def _moved_permanently() -> BaseResponse | None:
     if target is None:
         return None
     query = request.query_string.decode("ascii", "replace")
-    return redirect(target + (f"?{query}" if query else ""), 301)
+    return redirect(request.script_root + target + (f"?{query}" if query else ""), 301)
 
 
 @bp.after_request

@@ -21,10 +21,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from generators import wording
 from generators.model import Campaign
-from generators.script import LANGUAGE_TAGS, Script
+from generators.script import LANGUAGE_TAGS, Script, in_script
 
 #: The site's public root when none is configured (``PUBLIC_URL``): where ``quality-month serve`` listens.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000/"
+#: The WSGI environ's keys that web/campaigns.py sets: the campaign id a request came below
+#: (``/<id>/…``; absent at the site's own root), and the site's own ``SCRIPT_NAME`` before it.
+MOUNT = "quality_month.mount"
+SITE = "quality_month.site"
 
 
 def with_slash(url: str) -> str:
@@ -34,9 +38,17 @@ def with_slash(url: str) -> str:
 
 def public_url(app: Flask) -> str:
     """The public root an app publishes under outside a request (posters' QR codes, the scheduler's
-    renders): ``PUBLIC_URL``, else ``DEFAULT_PUBLIC_URL``, ending with a slash."""
+    renders): ``PUBLIC_URL``, else ``DEFAULT_PUBLIC_URL``, ending with a slash; a past campaign's app
+    (``MOUNT``) adds its ``<id>/``."""
     configured: str | None = app.config.get("PUBLIC_URL")
-    return with_slash(configured or DEFAULT_PUBLIC_URL)
+    mounted = app.config.get("MOUNT")
+    return with_slash(configured or DEFAULT_PUBLIC_URL) + (f"{mounted}/" if mounted else "")
+
+
+def mount() -> str | None:
+    """The campaign id this request came below (``/<id>/…``), ``None`` at the site's own root."""
+    found: str | None = request.environ.get(MOUNT)
+    return found
 
 
 def campaign() -> Campaign:
@@ -57,9 +69,13 @@ def now() -> dt.datetime:
 
 
 def base_url() -> str:
-    """The public root of the site, ending with a slash: ``PUBLIC_URL`` if configured, else this host."""
+    """The public root of the pages this request is among, ending with a slash: ``PUBLIC_URL`` if
+    configured, else this host's; below a campaign's id (``/<id>/…``) with that ``<id>/`` added."""
     configured: str | None = current_app.config.get("PUBLIC_URL")
-    return with_slash(configured or request.url_root)
+    if not configured:
+        return request.url_root  # the host and the whole SCRIPT_NAME, the mount's too
+    mounted = mount()
+    return with_slash(configured) + (f"{mounted}/" if mounted else "")
 
 
 def webcal(url: str) -> str:
@@ -79,9 +95,15 @@ def json_response(document: Any, max_age: int = 300) -> BaseResponse:
 # --- the pages' context ---------------------------------------------------------------------------
 
 
-def root(script: Script) -> str:
-    """The root of a script's pages: ``/`` or ``/hans/``."""
+def app_root(script: Script) -> str:
+    """The root of a script's pages inside the app: ``/`` or ``/hans/``."""
     return "/" if script == "hant" else "/hans/"
+
+
+def root(script: Script) -> str:
+    """The root of a script's pages as a link: ``/`` or ``/hans/``, below the mount of the request
+    (``/2022/``, ``/2022/hans/``)."""
+    return request.script_root + app_root(script)
 
 
 def other(script: Script) -> Script:
@@ -108,7 +130,7 @@ def switch_path(script: Script) -> str:
     """The same page in the other script: the path with its ``/hans`` prefix added or taken away, and
     the query but for a ``script`` choice."""
     if g.get("one_script"):
-        return request.full_path.rstrip("?")
+        return request.script_root + request.full_path.rstrip("?")
     plain = request.path.removeprefix("/hans") if request.path.startswith("/hans/") else request.path
     path = root(other(script)).rstrip("/") + plain
     query = [(k, v) for k, v in request.args.items(multi=True) if k != "script"]
@@ -126,7 +148,30 @@ def page_context() -> dict[str, Any]:
         "switch_path": switch_path(script),
         "switch_lang": LANGUAGE_TAGS[shown],
         "subscribe": None,
+        "campaigns": switcher(script),
+        "site_tools": not current_app.config.get("EXPORT") and mount() is None,
     }
+
+
+def switcher(script: Script) -> list[dict[str, Any]]:
+    """The header's list of the data folder's campaigns (none when it has one): each one's name in
+    ``script``, its root (the current one's is the site's), and whether it is the one shown."""
+    dispatcher = current_app.extensions.get("campaigns")
+    if dispatcher is None:
+        return []
+    listing = dispatcher.listing()
+    if len(listing) < 2:
+        return []
+    site = request.environ.get(SITE, request.script_root)
+    shown = campaign().id
+    return [
+        {
+            "name": in_script(entry.name, script),
+            "href": site + ("" if is_current else f"/{entry.id}") + app_root(script),
+            "shown": entry.id == shown,
+        }
+        for entry, is_current in listing
+    ]
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,9 @@ static site cannot redirect or read a query string. Then every link is made rela
 What stays dynamic is left out: the kiosk clock, pushes and heartbeats (an exported kiosk page plays on
 the screen's own clock and its published programme, and its heartbeats fail quietly), the fleet
 dashboard, and the filter redirect.
+
+Every campaign of the data folder is exported as the site serves it (web/campaigns.py): the current one
+at the root and each one, the current too, below ``<id>/``, each with its own posters.
 """
 
 from __future__ import annotations
@@ -36,14 +39,19 @@ from generators.posters import SET_FORMATS
 from generators.posters.manifest import stored
 from generators.programme import DAYS_AHEAD
 from generators.script import SCRIPTS
+from web.campaigns import campaign_apps
 from web.context import campaign
 from web.kiosk import cached_programme, screen_document
 from web.posters import file_url, manifest, poster_dir, zip_file
 
+#: A campaign's mount (``/2022``) before a path, or none.
+_MOUNT = r"(?:/[a-z0-9]+(?:-[a-z0-9]+)*)?"
 #: Addresses that only a running server can answer; links to them stay (relative) but are not fetched.
-DYNAMIC = re.compile(r"/kiosk/time|/kiosk/[^/]+/(events|heartbeat)|/filter|/screens(\.json)?|/healthz")
-POSTER_FILE = re.compile(r"/posters/[0-9a-f]{16}/[^?#]+")
-ZIP_FILE = re.compile(r"/posters/[a-z0-9-]+-(hant|hans)\.zip")
+DYNAMIC = re.compile(
+    _MOUNT + r"(?:/kiosk/time|/kiosk/[^/]+/(events|heartbeat)|/filter|/screens(\.json)?|/healthz)"
+)
+POSTER_FILE = re.compile(_MOUNT + r"/posters/[0-9a-f]{16}/[^?#]+")
+ZIP_FILE = re.compile(_MOUNT + r"/posters/[a-z0-9-]+-(hant|hans)\.zip")
 #: A query that only asks for a download; the file is the same without it.
 _HARMLESS_QUERIES = {"", "download=1"}
 
@@ -94,21 +102,28 @@ class _Export:
         self.campaign = campaign()
         fleet = app.extensions.get("fleet")
         self.screens = fleet.screens if fleet is not None else ()
-        self.poster_files = {
-            file_url(entry, name): poster_dir() / stored(entry, name)
-            for entry in manifest().posters
-            for name in entry.files
-        }
+        #: Each campaign's pages: the site's at the root, and every campaign's below its id.
+        self.mounts = [("", app), *((f"/{ident}", made) for ident, made in campaign_apps(app))]
+        self.poster_files: dict[str, Path] = {}
         self.zips: dict[str, Path] = {}
-        for fmt in SET_FORMATS:
-            for script in SCRIPTS:
-                found = zip_file(fmt.id, script)
-                if found is not None:
-                    self.zips[f"/posters/{fmt.id}-{script}.zip"] = found
+        for prefix, served in self.mounts:
+            with served.app_context():
+                self._find_posters(prefix)
         self.pages: dict[str, bytes] = {}
         self.kinds: dict[str, str] = {}
         self.seen: set[str] = set()
         self.done = 0
+
+    def _find_posters(self, prefix: str) -> None:
+        """The rendered posters and ZIPs of the app in context, by their paths below ``prefix``."""
+        for entry in manifest().posters:
+            for name in entry.files:
+                self.poster_files[prefix + file_url(entry, name)] = poster_dir() / stored(entry, name)
+        for fmt in SET_FORMATS:
+            for script in SCRIPTS:
+                found = zip_file(fmt.id, script)
+                if found is not None:
+                    self.zips[f"{prefix}/posters/{fmt.id}-{script}.zip"] = found
 
     def _report(self) -> None:
         if self.progress is not None:
@@ -116,16 +131,19 @@ class _Export:
             self.progress(self.done, total)
 
     def _seeds(self) -> list[str]:
-        seeds = [
-            "/",
-            "/hans/",
-            "/posters",
-            "/hans/posters",
-            "/activities.json",
-            "/feeds.json",
-            "/posters.json",
-        ]
-        seeds += ["/" + feed.path for feed in all_feeds(self.campaign)]
+        seeds = []
+        for prefix, served in self.mounts:
+            pages = [
+                "/",
+                "/hans/",
+                "/posters",
+                "/hans/posters",
+                "/activities.json",
+                "/feeds.json",
+                "/posters.json",
+            ]
+            seeds += [prefix + page for page in pages]
+            seeds += [f"{prefix}/{feed.path}" for feed in all_feeds(served.extensions["campaign"])]
         if self.screens:
             seeds += ["/kiosk/sw.js", *(f"/kiosk/{s.id}" for s in self.screens)]
         return list(dict.fromkeys(seeds))
@@ -201,8 +219,10 @@ class _Export:
     def write_pages(self) -> None:
         """The pages, their links made relative; the home pages last of all: a site whose front page is
         new has everything behind it."""
-        homes = {"/", "/hans/"}
-        for path, body in sorted(self.pages.items(), key=lambda item: item[0] in homes):
+        homes = {f"{prefix}{home}" for prefix, _ in self.mounts for home in ("/", "/hans/")}
+        for path, body in sorted(
+            self.pages.items(), key=lambda item: (item[0] in {"/", "/hans/"}, item[0] in homes)
+        ):
             name = file_for(path)
             if self.kinds[path] == "text/html":
                 body = rewrite_links(body.decode("utf-8"), name, self.exported).encode("utf-8")

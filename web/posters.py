@@ -79,12 +79,14 @@ def file_url(entry: Entry, file: str) -> str:
 
 
 def poster_document(entry: Entry) -> dict[str, Any]:
+    """A poster as ``/posters.json`` and the gallery show it, its URLs below the request's mount."""
     document = {k: v for k, v in entry.to_json().items() if k not in ("key", "pdf", "file", "thumbnail")}
-    document["url"] = file_url(entry, entry.file)
-    document["thumbnail"] = file_url(entry, entry.thumbnail)
+    mount = request.script_root
+    document["url"] = mount + file_url(entry, entry.file)
+    document["thumbnail"] = mount + file_url(entry, entry.thumbnail)
     if entry.pdf is not None:
         document["pdf"] = {"bytes": entry.pdf.bytes, "sha256": entry.pdf.sha256,
-                           "url": file_url(entry, entry.pdf.file)}  # fmt: skip
+                           "url": mount + file_url(entry, entry.pdf.file)}  # fmt: skip
     return document
 
 

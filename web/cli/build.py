@@ -10,11 +10,12 @@ import click
 
 from generators.export import ExportError
 from generators.fonts import FACES, build_fonts
-from generators.loader import load_current
+from generators.loader import CampaignError, find_campaigns, load_campaign, load_current
 from generators.model import Campaign
 from generators.posters.batch import Result as RenderResult
 from generators.posters.batch import render_set
 from web import _configured, configured_edition
+from web.campaigns import archive_poster_dir, campaign_apps
 from web.cli.common import (
     build_app,
     data_dir,
@@ -23,7 +24,7 @@ from web.cli.common import (
     progress_bar,
     unknown_format,
 )
-from web.context import DEFAULT_PUBLIC_URL, with_slash
+from web.context import DEFAULT_PUBLIC_URL, public_url, with_slash
 from web.export import export_site
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
@@ -56,15 +57,35 @@ def _render_posters(
     "--format", "formats", multiple=True, metavar="ID",
     help="render only this format (repeatable; default: every format)",
 )  # fmt: skip
-def render(data: Path | None, out: Path | None, base_url: str, formats: tuple[str, ...]) -> int:
+@click.option(
+    "--campaign", "campaign_id", default=None, metavar="ID",
+    help="the posters of this campaign of the data folder (default: the current one); a past one's go to "
+    "POSTER_DIR's campaigns/ID/, served at /ID/posters, their QR codes below the base URL's ID/",
+)  # fmt: skip
+def render(
+    data: Path | None, out: Path | None, base_url: str, formats: tuple[str, ...], campaign_id: str | None
+) -> int:
     """Render every poster and banner (each design × format × script) with manifest.json."""
     if unknown_format(formats):
         return 2
-    campaign = load_current(data_dir(data), configured_edition())  # a data error: the group prints it
+    folder = data_dir(data)
+    campaign = load_current(folder, configured_edition())  # a data error: the group prints it, exit 1
     configured = _configured()
-    out = out or Path(configured.config.get("POSTER_DIR") or Path(configured.instance_path) / "posters")
+    posters = Path(configured.config.get("POSTER_DIR") or Path(configured.instance_path) / "posters")
+    base_url = with_slash(base_url)
+    if campaign_id is not None and campaign_id != campaign.id:
+        chosen = next((c for c in map(load_campaign, find_campaigns(folder)) if c.id == campaign_id), None)
+        if chosen is None:
+            click.echo(f"there is no campaign {campaign_id!r} in {folder}", err=True)
+            return 2
+        campaign, posters, base_url = (
+            chosen,
+            archive_poster_dir(posters, chosen.id),
+            f"{base_url}{chosen.id}/",
+        )
+    out = out or posters
     started = time.perf_counter()
-    result = _render_posters(campaign, out, with_slash(base_url), formats, "render:")
+    result = _render_posters(campaign, out, base_url, formats, "render:")
     seconds = time.perf_counter() - started
     click.echo(
         f"{result.rendered} rendered, {result.reused} unchanged, {len(result.refused)} refused "
@@ -121,10 +142,19 @@ def export(
     today = today or dt.datetime.now(campaign.timezone).date()
     started = time.perf_counter()
     rendered = _render_posters(campaign, Path(app.config["POSTER_DIR"]), base_url, formats, "posters:")
+    refused = bool(rendered.refused)
     try:
+        # Each past campaign's posters too, in its own folder, their QR codes below its <id>/.
+        for ident, served in campaign_apps(app):
+            if served is not app:
+                past = served.extensions["campaign"]
+                out = Path(served.config["POSTER_DIR"])
+                refused |= bool(
+                    _render_posters(past, out, public_url(served), formats, f"posters {ident}:").refused
+                )
         with progress_bar("export:") as progress:
             report = export_site(app, site, today, progress=progress)
-    except ExportError as exc:
+    except (ExportError, CampaignError) as exc:
         click.echo(f"cannot export: {exc}", err=True)
         return 1
     click.echo(
@@ -132,7 +162,7 @@ def export(
         f"{report.unchanged} unchanged, {report.removed} removed, in {time.perf_counter() - started:.1f} s"
         + (f"; kiosk programmes for {report.days} days from {today}" if report.screens else "")
     )
-    return 1 if rendered.refused else 0
+    return 1 if refused else 0
 
 
 @click.command("fonts", short_help="rebuild assets/fonts from Debian's fonts-noto-cjk")

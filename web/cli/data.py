@@ -11,7 +11,7 @@ import click
 from generators import draft_files
 from generators.fleet import fleet_path, load_fleet
 from generators.importer import NoticeError, draft_campaign, priors
-from generators.loader import CampaignError, current, find_campaigns, load_campaign
+from generators.loader import CampaignError, check_distinct, current, find_campaigns, load_campaign
 from generators.model import Campaign
 from generators.revisions import RevisionsError, load_revisions, revise, revisions_path, write_revisions
 from web.cli.common import aware_time, data_dir, data_option
@@ -44,6 +44,11 @@ def check(data: Path | None) -> int:
             f"campaign {campaign.id}: {len(campaign.activities)} activities ({dated} dated), "
             f"{len(campaign.organizers)} organizers, {len(campaign.slogans)} slogans{editions}"
         )
+    if not errors:
+        try:
+            check_distinct(loaded, folders)
+        except CampaignError as exc:
+            errors.extend(str(e) for e in exc.errors)
     fleet_file = fleet_path(folder_of_data)
     if loaded and not errors and fleet_file.exists():
         try:
