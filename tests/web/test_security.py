@@ -5,6 +5,7 @@ every route of the app: nothing answers 5xx."""
 from __future__ import annotations
 
 import http.client
+import re
 import string
 from collections import Counter
 from collections.abc import Iterator
@@ -79,6 +80,20 @@ def test_security_headers_on_every_answer(client: FlaskClient, path: str) -> Non
 PUBLIC_DATA = ["/calendar.ics", "/calendar.hans.ics", "/feeds/kind-week.ics", "/feeds/organizer-samr.hans.ics",
                "/feeds.json", "/activities.json", "/activities.json?kind=week", "/posters.json", "/screens.json",
                "/healthz"]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/", "/hans/posters", "/kiosk/hq-lobby-east", "/no-such-page"])
+def test_every_page_names_an_icon_the_site_has(client: FlaskClient, path: str) -> None:
+    """A browser asks for /favicon.ico, a 404, unless the page names its icon."""
+    icon = re.search(
+        r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', client.get(path).get_data(as_text=True)
+    )
+    assert icon is not None, path
+    answer = client.get(icon.group(1))
+    body = answer.get_data()
+    answer.close()
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    assert body.startswith(b"<svg")
 
 
 @pytest.mark.parametrize("path", PUBLIC_DATA)
@@ -417,6 +432,8 @@ def test_pages_satisfy_their_content_security_policy(server: str, browser: Brows
     page = context.new_page()
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
+    failed: list[str] = []  # every request that did not answer, the browser's own (the icon) among them
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     for path in pages:
         page.goto(server + path)
         if path.startswith("/kiosk"):
@@ -427,6 +444,8 @@ def test_pages_satisfy_their_content_security_policy(server: str, browser: Brows
         assert page.evaluate("window.__violations") == [], path
         assert page.evaluate("document.styleSheets.length") >= 1, path  # the styles did load
     assert not [m for m in console if "Content Security Policy" in m], console
+    # Only what must fail did: the missing page, and the kiosk's heartbeat, opened here without its key.
+    assert sorted(set(failed)) == [server + "/kiosk/hq-lobby-east/heartbeat", server + "/no-such-page"]
     # The kiosk page ran its script under the policy: it shows a slide.
     page.goto(server + "/kiosk/hq-lobby-east")
     expect(page.locator("html")).not_to_have_attribute("data-current-slide", "", timeout=10000)
